@@ -1,0 +1,3 @@
+from mia_desktop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,23 @@
+"""Pure market model: instruments, integer-tick prices, events, book, bars, heatmap history."""
+
+from mia_desktop.market.events import (
+    BATCH_END,
+    DEPTH_DTYPE,
+    DepthBatch,
+    DepthCommand,
+    MarketEvent,
+    Quote,
+    Side,
+    SourceStatus,
+    Trade,
+    VixReading,
+    depth_side,
+    make_depth,
+)
+from mia_desktop.market.instrument import BUILTIN, Instrument, custom_instrument, instrument_for, root_symbol
+
+__all__ = [
+    "BATCH_END", "BUILTIN", "DEPTH_DTYPE", "DepthBatch", "DepthCommand", "Instrument", "MarketEvent", "Quote",
+    "Side", "SourceStatus", "Trade", "VixReading", "custom_instrument", "depth_side", "instrument_for",
+    "make_depth", "root_symbol",
+]
