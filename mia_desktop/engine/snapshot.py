@@ -4,6 +4,8 @@ The worker replaces its `snapshot` attribute with a new object (an atomic refere
 GIL), so readers never lock on the hot path and never see a half-updated book. Heatmap columns
 travel as a tuple of new columns since the previous snapshot, each numbered: a reader that sees a
 gap in `HeatColumn.seq` fetches the full history copy instead (nothing is silently lost).
+Signals and pattern events are *not* delivered through snapshots (a reader may skip one): the
+worker puts each one on its output queue, which the bridge drains and journals before alerting.
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ class InstrumentSnapshot:
     bar: object | None                  # bar in progress (market.bars.Bar)
     vix: float | None
     vix_regime: str | None
-    patterns: tuple[PatternEvent, ...]  # new since previous snapshot
-    signals: tuple[Signal, ...]         # new since previous snapshot
+    patterns: tuple[PatternEvent, ...]  # recent (bounded), for display only
+    signals: tuple[Signal, ...]         # recent (bounded), for display only
     events_processed: int
     coalesced_columns: int              # heatmap columns merged under backpressure (counted, exposed)
     book_problem: str | None            # integrity check result (crossed / locked), None when sound
