@@ -1,0 +1,35 @@
+"""Status panel: per-instance state, reject text with the Sierra Chart files hint, rates, demo label."""
+
+from __future__ import annotations
+
+from mia_desktop.market.events import SourceStatus
+from mia_desktop.ui.status_panel import StatusPanel
+
+
+def test_reject_shows_server_text_and_hint(qtbot) -> None:
+    p = StatusPanel()
+    qtbot.addWidget(p)
+    p.set_instances(["ES", "NQ"])
+    p.update_status("ES", SourceStatus("ES", "rejected", "CME market data is not allowed over DTC"))
+    assert "REJECTED" in p.text_for("ES")
+    assert "CME market data is not allowed over DTC" in p.text_for("ES")
+    assert "Sierra Chart files" in p.text_for("ES")
+    assert "Sierra Chart files source" in p.tooltip_for("ES")
+    assert p.state_of("NQ") == "connecting"
+
+
+def test_connected_rates_reconnect_countdown_and_demo(qtbot) -> None:
+    p = StatusPanel()
+    qtbot.addWidget(p)
+    p.set_instances(["ES"])
+    p.update_status("ES", SourceStatus("ES", "connected"))
+    p.update_stats("ES", 1234.0, 0.05)
+    assert "1,234 msg/s" in p.text_for("ES") and "50 ms" in p.text_for("ES")
+    p.update_status("ES", SourceStatus("ES", "reconnecting", "connection refused", retry_in_s=4.0))
+    assert "reconnecting in 4 s" in p.text_for("ES")
+    p.set_demo(True)
+    p.set_renderer("CPU (pyqtgraph)")
+    assert not p.demo_label.isHidden() and "DEMO" in p.demo_label.text()
+    assert "CPU" in p.renderer_label.text()
+    p.set_instances([])
+    assert "ES" not in p._labels
