@@ -236,6 +236,17 @@ class OrderBook:
             out[a - base:b - base] = self._qty[int(side), a - self._lo:b - self._lo]
         return out
 
+    def window_into(self, side: Side, base: int, out: npt.NDArray[np.generic], qmax: int) -> None:
+        """Write sizes for ticks base .. base+len(out)-1 into ``out`` (any numeric dtype), clipped to
+        qmax — the heatmap's sampling path, one numpy call when the window lies inside the ladder."""
+        rows = len(out)
+        cap = self._qty.shape[1]
+        i = base - self._lo
+        if i >= 0 and i + rows <= cap:
+            np.minimum(self._qty[int(side), i:i + rows], qmax, out=out, casting="unsafe")
+            return
+        np.minimum(self.window(side, base, rows), qmax, out=out, casting="unsafe")
+
     def integrity(self) -> str | None:
         """'crossed: …' / 'locked: …' when the touch is inverted or equal, else None."""
         bid, ask = self._best
