@@ -53,7 +53,8 @@ class Signal:
     def to_json(self) -> dict[str, Any]:
         from mia_desktop.market.timeutil import iso_utc
 
-        return {"kind": "signal", "id": self.signal_id, "ts": iso_utc(self.ts_us), "instrument": self.instrument,
+        return {"kind": "signal", "id": self.signal_id, "ts": iso_utc(self.ts_us),
+                "instrument": self.instrument,
                 "direction": self.direction, "score": round(self.score, 4), "tier": self.tier,
                 "elite": self.elite, "patterns": [p.to_json() for p in self.patterns],
                 "vix_regime": self.vix_regime, "contracts": self.contracts, "entry": self.entry,

@@ -1,0 +1,231 @@
+"""DOM detectors that weigh trades against the book: iceberg, absorption, squeeze.
+
+How this works: trades of the interval arrive with the frame; each detector keeps bounded deques
+of (time, value) with running sums, pruned to its window at every analysis, so an analysis costs
+O(trades in the interval) plus a few comparisons. A detector that fired on a side or price waits
+out a cooldown (its own window) or for its condition to clear before it can fire there again.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from mia_desktop.analysis.dom_common import SIDE_DIRECTION, SIDE_NAME, DomFrame, EventFactory, grade
+from mia_desktop.analysis.params import DomParams
+from mia_desktop.analysis.types import PatternEvent
+
+
+@dataclass(slots=True)
+class _Ice:
+    vol: deque[tuple[int, float]] = field(default_factory=deque)
+    vol_sum: float = 0.0
+    disp: deque[tuple[int, float]] = field(default_factory=deque)   # decreasing sizes: window max at [0]
+
+
+class IcebergDetector:
+    """`iceberg`: within `iceberg_window_us` (30 s), aggressive volume traded at one price into one
+    side ≥ `iceberg_ratio` (2) × the largest size displayed there in that window and ≥
+    `iceberg_min_volume`, and the level still stands (size > 0 on its side: refilled, not traded
+    through). Hidden bid → long, hidden offer → short. The displayed size is sampled at each
+    analysis (and taken from the previous frame when the first trade arrives), so a refill between
+    two analyses is seen as its sampled size. `min_size_threshold` does not apply (icebergs show
+    little by design). After firing, that price waits one window. strength = grade(volume /
+    (ratio × displayed)); confidence = grade(volume / iceberg_min_volume)."""
+
+    def __init__(self, p: DomParams, make: EventFactory) -> None:
+        self.p = p
+        self.make = make
+        self._t: tuple[dict[int, _Ice], dict[int, _Ice]] = ({}, {})
+        self._cool: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        self._prev: DomFrame | None = None
+
+    def update(self, f: DomFrame) -> list[PatternEvent]:
+        p = self.p
+        out: list[PatternEvent] = []
+        now = f.now_us
+        cut = now - p.iceberg_window_us
+        for tr in f.trades:
+            side = int(tr.aggressor)
+            tracks = self._t[side]
+            t = tracks.get(tr.price)
+            if t is None:
+                t = tracks[tr.price] = _Ice()
+                before = self._prev.size_map(side).get(tr.price) if self._prev is not None else None
+                if before:
+                    t.disp.append((now, before))
+            t.vol.append((tr.ts_us, float(tr.size)))
+            t.vol_sum += tr.size
+        for side in (0, 1):
+            tracks = self._t[side]
+            if tracks:
+                cool = self._cool[side]
+                for price in list(tracks):
+                    t = tracks[price]
+                    while t.vol and t.vol[0][0] < cut:
+                        t.vol_sum -= t.vol.popleft()[1]
+                    if not t.vol:
+                        del tracks[price]
+                        continue
+                    cur = f.size_at(side, price)
+                    d = t.disp
+                    while d and d[0][0] < cut:
+                        d.popleft()
+                    while d and d[-1][1] <= cur:
+                        d.pop()
+                    d.append((now, cur))
+                    shown = d[0][1]
+                    if (cur > 0 and t.vol_sum >= p.iceberg_min_volume and t.vol_sum >= p.iceberg_ratio * shown
+                            and cool.get(price, -1) < now):
+                        cool[price] = now + p.iceberg_window_us
+                        out.append(self.make(
+                            now, "dom", "iceberg", SIDE_DIRECTION[side], price,
+                            grade(t.vol_sum / max(p.iceberg_ratio * shown, 1e-9), p.grade_base, p.grade_full),
+                            grade(t.vol_sum / p.iceberg_min_volume, p.grade_base, p.grade_full),
+                            {"side": SIDE_NAME[side], "traded": t.vol_sum, "max_displayed": shown,
+                             "displayed_now": cur, "window_s": p.iceberg_window_us / 1e6}))
+                        t.vol.clear()
+                        t.vol_sum = 0.0
+                if len(cool) > 64:
+                    for k in [k for k, v in cool.items() if v < now]:
+                        del cool[k]
+        self._prev = f  # its sizes stand for "displayed before" the next interval's first trades
+        return out
+
+
+class AbsorptionDetector:
+    """`absorption`: within `absorption_window_us` (10 s), aggressive volume into the best bid (ask)
+    ≥ `absorption_min_volume` and ≥ `absorption_ratio` (3) × the average volume per window, while
+    that best price does not give way by more than `absorption_max_giveway_ticks` (1). Sellers
+    absorbed at the bid → long, buyers at the ask → short. "Into the best" = trades at prices no
+    more than the give-way beyond the best price at the start of the window (the anchor). The
+    average is all aggressive volume (both sides) over the trailing `absorption_baseline_us`
+    before the current window, per window length; it needs one full window of history first.
+    After firing, that side starts a fresh window. strength = grade(volume / (ratio × average));
+    confidence = grade(volume / absorption_min_volume)."""
+
+    def __init__(self, p: DomParams, make: EventFactory) -> None:
+        self.p = p
+        self.make = make
+        self._into: tuple[deque[tuple[int, int, float]], deque[tuple[int, int, float]]] = (deque(), deque())
+        self._into_sum = [0.0, 0.0]
+        self._best: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
+        self._all: deque[tuple[int, float]] = deque()
+        self._all_sum = 0.0
+        self._recent: deque[tuple[int, float]] = deque()
+        self._recent_sum = 0.0
+        self._start: int | None = None
+
+    def update(self, f: DomFrame) -> list[PatternEvent]:
+        p = self.p
+        now = f.now_us
+        if self._start is None:
+            self._start = now
+        cut = now - p.absorption_window_us
+        for tr in f.trades:
+            s = int(tr.aggressor)
+            self._into[s].append((tr.ts_us, tr.price, float(tr.size)))
+            self._into_sum[s] += tr.size
+            self._all.append((tr.ts_us, float(tr.size)))
+            self._all_sum += tr.size
+            self._recent.append((tr.ts_us, float(tr.size)))
+            self._recent_sum += tr.size
+        bcut = now - p.absorption_baseline_us
+        while self._all and self._all[0][0] < bcut:
+            self._all_sum -= self._all.popleft()[1]
+        while self._recent and self._recent[0][0] < cut:
+            self._recent_sum -= self._recent.popleft()[1]
+        out: list[PatternEvent] = []
+        for side in (0, 1):
+            into, bests = self._into[side], self._best[side]
+            while into and into[0][0] < cut:
+                self._into_sum[side] -= into.popleft()[2]
+            while bests and bests[0][0] < cut:
+                bests.popleft()
+            best = f.best[side]
+            if best is not None:
+                bests.append((now, best))
+            if self._into_sum[side] < p.absorption_min_volume or best is None:
+                continue
+            span = min(now - self._start, p.absorption_baseline_us) - p.absorption_window_us
+            if span < p.absorption_window_us:
+                continue
+            avg = max(self._all_sum - self._recent_sum, 0.0) * p.absorption_window_us / span
+            anchor = bests[0][1]
+            g = p.absorption_max_giveway_ticks
+            if side == 0:
+                held = min(b for _, b in bests) >= anchor - g
+                vol = sum(v for _, px, v in into if px >= anchor - g)
+            else:
+                held = max(b for _, b in bests) <= anchor + g
+                vol = sum(v for _, px, v in into if px <= anchor + g)
+            if held and vol >= p.absorption_min_volume and vol >= p.absorption_ratio * avg:
+                out.append(self.make(
+                    now, "dom", "absorption", SIDE_DIRECTION[side], best,
+                    grade(vol / max(p.absorption_ratio * avg, 1e-9), p.grade_base, p.grade_full),
+                    grade(vol / p.absorption_min_volume, p.grade_base, p.grade_full),
+                    {"side": SIDE_NAME[side], "volume": vol, "avg_window_volume": round(avg, 2),
+                     "anchor": anchor, "best": best, "window_s": p.absorption_window_us / 1e6}))
+                into.clear()
+                self._into_sum[side] = 0.0
+        return out
+
+
+class SqueezeDetector:
+    """`squeeze`: spread at `squeeze_spread_ticks` (1), and one side's depth over the first
+    `squeeze_levels` (5) levels falls ≥ `squeeze_drop` (50 %) below its `squeeze_avg_window_us`
+    (60 s) average within `squeeze_drop_window_us` (5 s) — it was ≥ `squeeze_hold` × average at
+    some point in those 5 s — while the other side holds (≥ `squeeze_hold` (0.8) × its own average),
+    with imbalance (other − thin)/(other + thin) ≥ `squeeze_imbalance` (0.65). Thin asks → long,
+    thin bids → short. Needs half the averaging window of history; re-arms once the thin side
+    is back above the drop line. strength = grade(imbalance / threshold, full 1/threshold);
+    confidence = grade(drop / squeeze_drop)."""
+
+    def __init__(self, p: DomParams, make: EventFactory) -> None:
+        self.p = p
+        self.make = make
+        self._d: tuple[deque[tuple[int, float]], deque[tuple[int, float]]] = (deque(), deque())
+        self._sum = [0.0, 0.0]
+        self._armed = [True, True]
+
+    def update(self, f: DomFrame) -> list[PatternEvent]:
+        p = self.p
+        now = f.now_us
+        cut = now - p.squeeze_avg_window_us
+        depth = (sum(f.sz[0][: p.squeeze_levels]), sum(f.sz[1][: p.squeeze_levels]))
+        avg = [0.0, 0.0]
+        for s in (0, 1):
+            d = self._d[s]
+            d.append((now, depth[s]))
+            self._sum[s] += depth[s]
+            while d[0][0] < cut:
+                self._sum[s] -= d.popleft()[1]
+            avg[s] = self._sum[s] / len(d)
+        out: list[PatternEvent] = []
+        warm = now - self._d[0][0][0] >= p.squeeze_avg_window_us // 2
+        for thin in (0, 1):
+            other = 1 - thin
+            line = (1.0 - p.squeeze_drop) * avg[thin]
+            if depth[thin] > line:
+                self._armed[thin] = True
+                continue
+            if not (warm and self._armed[thin] and f.spread() == p.squeeze_spread_ticks):
+                continue
+            tot = depth[thin] + depth[other]
+            imb = (depth[other] - depth[thin]) / tot if tot > 0 else 0.0
+            if imb < p.squeeze_imbalance or depth[other] < p.squeeze_hold * avg[other]:
+                continue
+            dcut = now - p.squeeze_drop_window_us
+            recent_max = max((v for t, v in self._d[thin] if t >= dcut), default=0.0)
+            if recent_max < p.squeeze_hold * avg[thin]:
+                continue
+            self._armed[thin] = False
+            drop = 1.0 - depth[thin] / avg[thin] if avg[thin] > 0 else 1.0
+            price = f.best[thin]
+            out.append(self.make(
+                now, "dom", "squeeze", SIDE_DIRECTION[other], price if price is not None else 0,
+                grade(imb / p.squeeze_imbalance, p.grade_base, 1.0 / p.squeeze_imbalance),
+                grade(drop / p.squeeze_drop, p.grade_base, p.grade_full),
+                {"thin_side": SIDE_NAME[thin], "thin_depth": depth[thin], "thin_avg": round(avg[thin], 1),
+                 "other_depth": depth[other], "other_avg": round(avg[other], 1), "imbalance": round(imb, 3)}))
+        return out

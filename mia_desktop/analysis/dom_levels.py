@@ -1,0 +1,209 @@
+"""DOM detectors that read resting liquidity: wall, ladder, spoofing (SIGNALS.md "DOM family").
+
+How this works: each detector is a small state object; `update(frame)` is called once per
+analysis with the book frame and returns the events that fire now. Candidates are remembered per
+(side, price) with the time they first qualified, so "standing ≥ N s" means "qualified at every
+analysis for N s"; each standing level fires once until it stops qualifying.
+Parameters are read from `self.p` (a DomParams) so the pipeline can swap in auto thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mia_desktop.analysis.dom_common import SIDE_DIRECTION, SIDE_NAME, DomFrame, EventFactory, grade, median
+from mia_desktop.analysis.params import DomParams
+from mia_desktop.analysis.types import PatternEvent
+
+
+class WallDetector:
+    """`wall`: a level ≥ `wall_min_size` and ≥ `wall_ratio` (3) × the median size of the first
+    `depth_levels` levels on its side, standing ≥ `wall_min_age_us` (5 s). Bid wall → long
+    (support), ask wall → short. Levels below `min_size_threshold` are never candidates.
+    strength = grade(size / wall_min_size); confidence = grade(size / (wall_ratio × median))."""
+
+    def __init__(self, p: DomParams, make: EventFactory) -> None:
+        self.p = p
+        self.make = make
+        self._since: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        self._fired: tuple[set[int], set[int]] = (set(), set())
+
+    def update(self, f: DomFrame) -> list[PatternEvent]:
+        p = self.p
+        out: list[PatternEvent] = []
+        for side in (0, 1):
+            since, fired = self._since[side], self._fired[side]
+            sizes = f.sz[side][: p.depth_levels]
+            floor = max(p.wall_min_size, p.min_size_threshold)
+            if not sizes or max(sizes) < floor:
+                if since:
+                    since.clear()
+                    fired.clear()
+                continue
+            med = median(sizes)
+            thr = max(floor, p.wall_ratio * med)
+            prices = f.px[side]
+            now_c = {prices[i]: s for i, s in enumerate(sizes) if s >= thr}
+            for price in [x for x in since if x not in now_c]:
+                del since[price]
+                fired.discard(price)
+            for price, size in now_c.items():
+                t0 = since.setdefault(price, f.now_us)
+                if price not in fired and f.now_us - t0 >= p.wall_min_age_us:
+                    fired.add(price)
+                    out.append(self.make(
+                        f.now_us, "dom", "wall", SIDE_DIRECTION[side], price,
+                        grade(size / p.wall_min_size, p.grade_base, p.grade_full),
+                        grade(size / max(p.wall_ratio * med, 1e-9), p.grade_base, p.grade_full),
+                        {"side": SIDE_NAME[side], "size": size, "median": med, "age_s": (f.now_us - t0) / 1e6,
+                         "wall_min_size": p.wall_min_size}))
+        return out
+
+
+class LadderDetector:
+    """`ladder`: ≥ `ladder_min_levels` (4) consecutive price levels on one side with no gaps, each
+    ≥ `ladder_ratio` (2) × the median size of that side's visible levels (`ladder_visible_levels`)
+    and ≥ `min_size_threshold`, whose sizes either grow ≥ `ladder_step_growth` (1.2) × per step away
+    from the touch (staircase) or sit within ± `ladder_equal_tol` (15 %) of their mean (layered),
+    standing ≥ `ladder_min_age_us` (3 s). Bid → long, ask → short. The ladder is identified by its
+    side and the price of its level nearest the touch. strength = grade(mean size / (ratio × median));
+    confidence = grade(run length / min levels)."""
+
+    def __init__(self, p: DomParams, make: EventFactory) -> None:
+        self.p = p
+        self.make = make
+        self._since: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        self._fired: tuple[set[int], set[int]] = (set(), set())
+
+    def _find(self, prices: list[int], sizes: list[float], thr: float) -> tuple[int, int, str] | None:
+        p = self.p
+        k = p.ladder_min_levels
+        run = 0
+        for i in range(len(sizes)):
+            if sizes[i] >= thr and (run == 0 or abs(prices[i] - prices[i - 1]) == 1):
+                run += 1
+            else:
+                run = 1 if sizes[i] >= thr else 0
+            if run >= k:
+                w = sizes[i - k + 1: i + 1]
+                if all(w[j + 1] >= p.ladder_step_growth * w[j] for j in range(k - 1)):
+                    return i - k + 1, run, "staircase"
+                mean = sum(w) / k
+                if all(abs(x - mean) <= p.ladder_equal_tol * mean for x in w):
+                    return i - k + 1, run, "layered"
+        return None
+
+    def update(self, f: DomFrame) -> list[PatternEvent]:
+        p = self.p
+        out: list[PatternEvent] = []
+        for side in (0, 1):
+            since, fired = self._since[side], self._fired[side]
+            sizes = f.sz[side][: p.ladder_visible_levels]
+            found = None
+            med = 0.0
+            if len(sizes) >= p.ladder_min_levels:
+                med = median(sizes)
+                thr = max(p.ladder_ratio * med, p.min_size_threshold)
+                if sum(1 for s in sizes if s >= thr) >= p.ladder_min_levels:
+                    found = self._find(f.px[side], sizes, thr)
+            if found is None:
+                if since:
+                    since.clear()
+                    fired.clear()
+                continue
+            start, run, shape = found
+            key = f.px[side][start]
+            for old in [x for x in since if x != key]:
+                del since[old]
+                fired.discard(old)
+            t0 = since.setdefault(key, f.now_us)
+            if key not in fired and f.now_us - t0 >= p.ladder_min_age_us:
+                fired.add(key)
+                w = sizes[start: start + p.ladder_min_levels]
+                mean = sum(w) / len(w)
+                out.append(self.make(
+                    f.now_us, "dom", "ladder", SIDE_DIRECTION[side], key,
+                    grade(mean / max(p.ladder_ratio * med, 1e-9), p.grade_base, p.grade_full),
+                    grade(run / p.ladder_min_levels, p.grade_base, p.grade_full),
+                    {"side": SIDE_NAME[side], "shape": shape, "levels": run, "sizes": w, "median": med,
+                     "age_s": (f.now_us - t0) / 1e6}))
+        return out
+
+
+@dataclass(slots=True)
+class _Spoof:
+    appeared_us: int
+    peak: float
+    min_dist: int
+    traded: float = 0.0
+
+
+class SpoofDetector:
+    """`spoofing` ("spoof-like / pulled liquidity" in the UI; intent is not observable): a level
+    that was ≥ `wall_min_size` shrinks ≥ `spoof_shrink` (80 %) of its peak within `spoof_window_us`
+    (10 s) of appearing, while the touch on its side was within `spoof_proximity_ticks` (4) of it,
+    with trades at that price into that side explaining < `spoof_max_traded_share` (20 %) of the
+    drop (pulled, not consumed). Pulled bid → short, pulled offer → long. A big level is tracked
+    from the first analysis it is seen big; one that stays big past the window is not tracked again
+    until it has dropped below `wall_min_size`. strength = grade(drop share / spoof_shrink);
+    confidence = 1 − traded share of the drop."""
+
+    def __init__(self, p: DomParams, make: EventFactory) -> None:
+        self.p = p
+        self.make = make
+        self._track: tuple[dict[int, _Spoof], dict[int, _Spoof]] = ({}, {})
+        self._expired: tuple[set[int], set[int]] = (set(), set())
+
+    def update(self, f: DomFrame) -> list[PatternEvent]:
+        p = self.p
+        out: list[PatternEvent] = []
+        big_floor = max(p.wall_min_size, p.min_size_threshold)
+        for side in (0, 1):
+            track, expired = self._track[side], self._expired[side]
+            sizes = f.sz[side][: p.depth_levels]
+            prices = f.px[side]
+            best = f.best[side]
+            if sizes and max(sizes) >= big_floor:
+                for i, s in enumerate(sizes):
+                    if s >= big_floor:
+                        price = prices[i]
+                        t = track.get(price)
+                        if t is None:
+                            if price not in expired:
+                                dist = abs(best - price) if best is not None else 1 << 30
+                                track[price] = _Spoof(f.now_us, s, dist)
+                        elif s > t.peak:
+                            t.peak = s
+            if expired:
+                sm = f.size_map(side)
+                for price in [x for x in expired if sm.get(x, 0.0) < big_floor]:
+                    if f.size_at(side, price) < big_floor:
+                        expired.discard(price)
+            if not track:
+                continue
+            if f.trades:
+                for tr in f.trades:
+                    if int(tr.aggressor) == side:
+                        t = track.get(tr.price)
+                        if t is not None:
+                            t.traded += tr.size
+            for price in list(track):
+                t = track[price]
+                if best is not None:
+                    t.min_dist = min(t.min_dist, abs(best - price))
+                cur = f.size_at(side, price)
+                drop = t.peak - cur
+                if drop >= p.spoof_shrink * t.peak:
+                    del track[price]
+                    share = t.traded / drop if drop > 0 else 1.0
+                    if t.min_dist <= p.spoof_proximity_ticks and share < p.spoof_max_traded_share:
+                        out.append(self.make(
+                            f.now_us, "dom", "spoofing", SIDE_DIRECTION[1 - side], price,
+                            grade((drop / t.peak) / p.spoof_shrink, p.grade_base, 1.25), 1.0 - share,
+                            {"side": SIDE_NAME[side], "peak": t.peak, "now": cur, "traded": t.traded,
+                             "after_s": (f.now_us - t.appeared_us) / 1e6, "min_distance_ticks": t.min_dist}))
+                elif f.now_us - t.appeared_us > p.spoof_window_us:
+                    del track[price]
+                    if cur >= big_floor:
+                        expired.add(price)
+        return out
