@@ -60,6 +60,11 @@ class BlotterRow:
     pnl_usd: float | None = None
 
 
+def row_key(sig: Signal) -> str:
+    """Same key as the journal's (storage/journal.py signal_key)."""
+    return sig.signal_id or f"{sig.instrument}-{sig.ts_us}-{sig.direction}"
+
+
 def pattern_names(sig: Signal) -> str:
     seen: list[str] = []
     for p in sig.patterns:
@@ -166,11 +171,23 @@ class BlotterModel(QAbstractTableModel):
         return None
 
     # -- feeding ------------------------------------------------------------------------------
+    def load_history(self, records: Iterable[Any]) -> int:
+        """Append journal records (anything with .signal, .outcome, .pnl_usd), oldest first."""
+        recs = list(records)
+        n = self.add_signals(r.signal for r in recs)
+        for r in recs:
+            row = self._by_id.get(row_key(r.signal))
+            if row is not None and getattr(r, "outcome", None):
+                row.outcome, row.pnl_usd = r.outcome, r.pnl_usd
+        if recs:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
+        return n
+
     def add_signals(self, signals: Iterable[Signal]) -> int:
         """Append new signals (a repeat of a known signal id is ignored). Returns rows added."""
         fresh: list[BlotterRow] = []
         for sig in signals:
-            key = sig.signal_id or f"{sig.instrument}@{sig.ts_us}/{sig.direction}"
+            key = row_key(sig)
             if key in self._by_id:
                 continue
             row = BlotterRow(sig)
@@ -193,7 +210,7 @@ class BlotterModel(QAbstractTableModel):
         self.beginRemoveRows(QModelIndex(), 0, excess - 1)
         for row in self._rows[:excess]:
             sig = row.signal
-            self._by_id.pop(sig.signal_id or f"{sig.instrument}@{sig.ts_us}/{sig.direction}", None)
+            self._by_id.pop(row_key(sig), None)
         del self._rows[:excess]
         self.endRemoveRows()
 

@@ -1,0 +1,497 @@
+"""Start-up, wiring and shutdown of the desktop app (QApplication + qasync loop in the main thread).
+
+How this works: `run_gui(args)` creates the QApplication, installs the dark theme and a qasync
+event loop, and runs `AppController.run()` to completion. The controller loads the settings (a
+corrupt file: defaults, a backup, and a banner telling the user), opens the journal, builds the main
+window and the bridge, and starts one `InstanceRunner` per enabled instance — or, on a fresh install
+(or `--demo`), the two demo instances ES and NQ served by the built-in DTC server. It then waits for
+the window to close (or `--quit-after N`, which first saves `--screenshot`), and shuts down in
+order: bridge timers stop and drain (nothing produced is lost), clients log off, workers stop, the
+demo server stops, the journal closes. Quitting is driven by the controller, never by Qt's
+last-window-closed, so the asyncio loop is never stopped under a pending shutdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from mia_desktop.__version__ import __version__
+from mia_desktop.bridge import Bridge
+from mia_desktop.config.settings import InstanceConfig, Settings
+from mia_desktop.instances import DemoHub, InstanceRunner, demo_instances
+from mia_desktop.storage.paths import AppPaths, app_paths
+from mia_desktop.ui.details_dialog import HeatPatch
+from mia_desktop.ui.main_window import MainWindow, make_heatmap
+
+log = logging.getLogger(__name__)
+
+
+class AppController:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.paths: AppPaths = app_paths(getattr(args, "config_dir", None)).ensure()
+        self.settings = Settings()
+        self.demo = False
+        self.store: Any = None
+        self.journal: Any = None
+        self.alert: Any = None
+        self.window: MainWindow | None = None
+        self.bridge: Bridge | None = None
+        self.hub = DemoHub()
+        self.instances: dict[str, InstanceConfig] = {}
+        self.exit_code = 0
+        self._done: asyncio.Future[None] | None = None
+        self._settings_dialog: Any = None
+        self._restarting: asyncio.Task[None] | None = None
+        self.load_warning: str | None = None
+
+    # -- start-up -----------------------------------------------------------------------------
+    def _load_settings(self) -> None:
+        from mia_desktop.storage.settings_store import SettingsStore
+
+        self.store = SettingsStore(self.paths.config_dir)
+        try:
+            res = self.store.load()
+            self.settings, self.load_warning = res.settings, res.warning
+        except Exception as exc:   # the store reports corruption itself; anything else: defaults
+            log.exception("settings load failed")
+            self.settings = Settings()
+            self.load_warning = f"Settings could not be read ({exc}); using defaults."
+        renderer = getattr(self.args, "renderer", None)
+        if renderer:
+            self.settings = dataclasses.replace(
+                self.settings, heatmap=dataclasses.replace(self.settings.heatmap, renderer=renderer))
+
+    def _open_journal(self) -> str | None:
+        try:
+            from mia_desktop.storage.journal import Journal
+
+            self.journal = Journal(self.paths.journal_file)
+        except Exception as exc:
+            log.exception("journal open failed")
+            self.journal = None
+            return f"The signal journal could not be opened ({exc}); signals are shown but not saved."
+        return None
+
+    def _make_alert_player(self) -> None:
+        try:
+            from mia_desktop.ui.alerts import AlertPlayer
+
+            self.alert = _construct(AlertPlayer, settings=self.settings.alerts, parent=self.window)
+        except Exception as exc:
+            log.warning("alert player not available: %s", exc)
+            self.alert = None
+
+    def configs(self) -> list[InstanceConfig]:
+        if self.demo:
+            return list(demo_instances())
+        return [c for c in self.settings.instances if c.enabled]
+
+    async def start(self) -> MainWindow:
+        self._load_settings()
+        self.demo = bool(getattr(self.args, "demo", False)) or self.settings.is_demo
+        journal_problem = self._open_journal()
+
+        win = MainWindow(demo=self.demo)
+        self.window = win
+        win.setWindowIcon(_app_icon())
+        win.heatmap_factory = self._heatmap_for
+        win.details_provider = self.heat_patch
+        self._make_alert_player()
+        bridge = Bridge(self.journal, self.alert, win)
+        self.bridge = bridge
+        self._wire(win, bridge)
+
+        if self.journal is not None:
+            try:
+                win.blotter.model.load_history(self.journal.history(1000))
+            except Exception as exc:
+                log.exception("journal history failed")
+                journal_problem = f"Journal history could not be read: {exc}"
+
+        cfgs = self.configs()
+        self.instances = {c.name: c for c in cfgs}
+        win.set_instances([c.name for c in cfgs])
+        for c in cfgs:
+            self._start_instance(c)
+        self._show_renderer()
+        for text in (self.load_warning, journal_problem):
+            if text:
+                win.show_banner(text)
+        if self.load_warning:
+            box = QMessageBox(QMessageBox.Icon.Warning, "MIA Desktop — settings", self.load_warning,
+                              QMessageBox.StandardButton.Ok, win)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        win.show()
+        bridge.start()
+        log.info("MIA Desktop %s started (%s): %s", __version__, "demo" if self.demo else "configured",
+                 ", ".join(self.instances))
+        return win
+
+    def _heatmap_for(self, name: str) -> QWidget:
+        return make_heatmap(self.settings.heatmap, self.settings.heatmap.renderer)
+
+    def _show_renderer(self) -> None:
+        assert self.window is not None
+        names = {str(getattr(p.heatmap, "renderer_name", "none")) for p in self.window.panes.values()}
+        self.window.status.set_renderer(" / ".join(sorted(names)) if names else "—")
+
+    def _start_instance(self, cfg: InstanceConfig) -> None:
+        assert self.bridge is not None and self.window is not None
+        password = ""
+        if cfg.source == "dtc" and cfg.username:
+            with contextlib.suppress(Exception):
+                from mia_desktop.storage.credentials import get_password
+
+                password = get_password(cfg.name, cfg.username) or ""
+        try:
+            runner = InstanceRunner(cfg, self.settings, demo=self.hub, password=password)
+        except Exception as exc:
+            log.exception("%s: instance failed to build", cfg.name)
+            from mia_desktop.market.events import SourceStatus
+
+            self.window.status.update_status(cfg.name, SourceStatus(cfg.name, "error", f"{exc}"))
+            return
+        self.bridge.add(runner)
+        runner.start()
+
+    def _wire(self, win: MainWindow, bridge: Bridge) -> None:
+        def hm(name: str) -> Any:
+            pane = win.panes.get(name)
+            return pane.heatmap if pane is not None else None
+
+        bridge.columns_ready.connect(lambda n, cols: _call(hm(n), "add_columns", cols))
+        bridge.history_reset.connect(lambda n, view: self._history_reset(hm(n), view))
+        bridge.trades_ready.connect(lambda n, tr: _call(hm(n), "add_trades", tr))
+        bridge.best_changed.connect(lambda n, b, a: _call(hm(n), "set_best", b, a))
+        bridge.vix_changed.connect(lambda v, r, m: _call(win.gauge, "set_reading", v, r, m))
+        bridge.patterns_ready.connect(self._on_patterns)
+        bridge.signals_ready.connect(self._on_signals)
+        bridge.outcome_changed.connect(lambda sid, o, p: win.blotter.model.set_outcome(sid, o, p))
+        bridge.status_changed.connect(win.status.update_status)
+        bridge.stats_changed.connect(win.status.update_stats)
+        bridge.snapshot_ready.connect(self._on_snapshot)
+        bridge.journal_failed.connect(win.show_banner)
+        win.settings_requested.connect(self.open_settings)
+        win.mute_toggled.connect(self.set_muted)
+        win.follow_toggled.connect(self.set_follow)
+        win.closing.connect(self.request_quit)
+        if self.alert is not None:
+            fb = getattr(self.alert, "fallback", None)
+            if fb is not None:
+                fb.connect(self._alert_fallback)
+
+    # -- view updates ---------------------------------------------------------------------------
+    def _history_reset(self, heatmap: Any, view: Any) -> None:
+        for method in ("load_history", "set_history", "reset_history"):
+            fn = getattr(heatmap, method, None)
+            if fn is not None:
+                fn(view)
+                return
+
+    def _on_patterns(self, name: str, events: list[Any]) -> None:
+        assert self.window is not None
+        for ev in events:
+            if ev.family == "vix":
+                _call(self.window.gauge, "add_badge", ev.pattern)
+
+    def _on_signals(self, signals: list[Any]) -> None:
+        assert self.window is not None and self.bridge is not None
+        self.window.blotter.add_signals(signals)
+        for sig in signals:
+            pane = self._pane_for(sig.instrument)
+            if pane is None:
+                continue
+            runner = self.bridge.runner(pane.name)
+            _call(pane.heatmap, "add_marker", sig.ts_us, runner.instrument.to_ticks(sig.entry), sig.direction,
+                  sig.elite)
+
+    def _pane_for(self, instrument: str) -> Any:
+        assert self.window is not None and self.bridge is not None
+        for name, pane in self.window.panes.items():
+            if name in self.bridge.names and (name == instrument or
+                                              self.bridge.runner(name).instrument.symbol == instrument):
+                return pane
+        return None
+
+    def _on_snapshot(self, name: str, snap: Any) -> None:
+        assert self.window is not None and self.bridge is not None
+        if name not in self.bridge.names:
+            return
+        runner = self.bridge.runner(name)
+        inst = runner.instrument
+        dec = 2 if inst.tick_size < 1 else 0
+
+        def px(t: int | None) -> str:
+            return "—" if t is None else f"{inst.to_price(t):.{dec}f}"
+
+        last = snap.trades[-1] if snap.trades else None
+        parts = [name, f"bid {px(snap.best_bid)}", f"ask {px(snap.best_ask)}"]
+        if last is not None:
+            parts.append(f"last {px(last.price)}")
+        parts.append(runner.cfg.profile)
+        src = "simulator via DTC" if runner.cfg.source == "sim" else runner.cfg.source
+        parts.append(src)
+        if snap.book_problem:
+            parts.append(f"⚠ {snap.book_problem}")
+        self.window.set_header(name, "   ·   ".join(parts))
+
+    def _alert_fallback(self, text: str) -> None:
+        assert self.window is not None
+        self.window.flash_status(f"Alert (no audio): {text}", 6000)
+        model = self.window.blotter.model
+        if model.row_of(text) is not None:
+            model.set_flash(text, True)
+            QTimer.singleShot(3000, model, lambda: model.set_flash(text, False))
+
+    # -- details: the heatmap around a signal ------------------------------------------------------
+    def heat_patch(self, sig: Any) -> HeatPatch | None:
+        if self.window is None or self.bridge is None:
+            return None
+        pane = self._pane_for(sig.instrument)
+        if pane is None:
+            return None
+        runner = self.bridge.runner(pane.name)
+        copy = getattr(runner.worker, "history_copy", None)
+        if copy is None:
+            return None
+        return patch_from_view(copy(), sig, runner.instrument.tick_size)
+
+    # -- actions ----------------------------------------------------------------------------------
+    def set_muted(self, on: bool) -> None:
+        if self.alert is None:
+            return
+        if hasattr(self.alert, "set_muted"):
+            self.alert.set_muted(on)
+        elif hasattr(self.alert, "set_settings"):
+            self.alert.set_settings(dataclasses.replace(self.settings.alerts, muted=on))
+        assert self.window is not None
+        self.window.flash_status("Alerts muted" if on else "Alerts on")
+
+    def set_follow(self, on: bool) -> None:
+        assert self.window is not None
+        for pane in self.window.panes.values():
+            if hasattr(pane.heatmap, "set_follow"):
+                pane.heatmap.set_follow(on)
+            else:
+                hm = dataclasses.replace(self.settings.heatmap, auto_follow=on)
+                _call(pane.heatmap, "set_settings", hm)
+
+    def open_settings(self) -> Any:
+        assert self.window is not None
+        try:
+            from mia_desktop.ui.settings_dialog import SettingsDialog
+        except ImportError as exc:
+            self.window.flash_status(f"Settings dialog not available: {exc}")
+            return None
+        dlg = SettingsDialog(self.settings, self.window)
+        dlg.applied.connect(self.apply_settings)
+        self._settings_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def apply_settings(self, new: Settings) -> None:
+        """Save, then restart only the instances whose configuration changed."""
+        from mia_desktop.config.settings import changed_instances
+
+        assert self.window is not None
+        old = self.settings
+        if self.store is not None:
+            try:
+                self.store.save(new)
+            except Exception as exc:
+                self.window.show_banner(f"Settings could not be saved: {exc}")
+        self.settings = new
+        if self.alert is not None and hasattr(self.alert, "set_settings"):
+            self.alert.set_settings(new.alerts)
+        for pane in self.window.panes.values():
+            _call(pane.heatmap, "set_settings", new.heatmap)
+        was_demo = self.demo
+        self.demo = bool(getattr(self.args, "demo", False)) or new.is_demo
+        changed = set(self.instances) | {c.name for c in self.configs()} if was_demo != self.demo \
+            else changed_instances(old, new)
+        self.window.setWindowTitle(_title(self.demo))
+        self.window.status.set_demo(self.demo)
+        if changed:
+            self._restarting = asyncio.get_event_loop().create_task(self.restart(changed))
+
+    async def restart(self, names: set[str]) -> None:
+        assert self.bridge is not None and self.window is not None
+        for name in sorted(names):
+            runner = self.bridge.remove(name) if name in self.bridge.names else None
+            if runner is not None:
+                await runner.stop()
+        cfgs = self.configs()
+        self.instances = {c.name: c for c in cfgs}
+        self.window.set_instances([c.name for c in cfgs])
+        for c in cfgs:
+            if c.name in names:
+                if c.name in self.window.panes:
+                    self.window.replace_heatmap(c.name)
+                self._start_instance(c)
+        if not any(c.source == "sim" for c in cfgs):
+            self.hub.stop()
+        self._show_renderer()
+        self.window.flash_status(f"Restarted: {', '.join(sorted(names))}")
+
+    # -- quitting ---------------------------------------------------------------------------------
+    def request_quit(self) -> None:
+        if self._done is not None and not self._done.done():
+            self._done.set_result(None)
+
+    def screenshot(self, path: str | Path) -> bool:
+        assert self.window is not None
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ok = self.window.grab().save(str(out))
+        log.info("screenshot %s: %s", out, "saved" if ok else "FAILED")
+        return bool(ok)
+
+    def _quit_after(self) -> None:
+        shot = getattr(self.args, "screenshot", None)
+        if shot and not self.screenshot(shot):
+            self.exit_code = 1
+        self.request_quit()
+
+    async def run(self) -> int:
+        self._done = asyncio.get_event_loop().create_future()
+        await self.start()
+        quit_after = getattr(self.args, "quit_after", None)
+        if quit_after is not None:
+            QTimer.singleShot(max(0, int(quit_after * 1000)), self._quit_after)
+        await self._done
+        await self.shutdown()
+        return self.exit_code
+
+    async def shutdown(self) -> None:
+        if self.bridge is not None:
+            self.bridge.stop()
+            for name in list(self.bridge.names):
+                runner = self.bridge.remove(name)
+                if runner is not None:
+                    await runner.stop()
+        self.hub.stop()
+        if self._restarting is not None and not self._restarting.done():
+            self._restarting.cancel()
+        if self.journal is not None:
+            with contextlib.suppress(Exception):
+                self.journal.close()
+            self.journal = None
+        if self.window is not None:
+            self.window.closing.disconnect(self.request_quit)
+            self.window.close()
+            self.window.deleteLater()
+        log.info("MIA Desktop stopped")
+
+
+def _title(demo: bool) -> str:
+    from mia_desktop.ui.main_window import window_title
+
+    return window_title(demo)
+
+
+def _call(obj: Any, method: str, *args: Any) -> None:
+    fn = getattr(obj, method, None) if obj is not None else None
+    if fn is not None:
+        fn(*args)
+
+
+def _construct(cls: Any, **kwargs: Any) -> Any:
+    from mia_desktop.instances import call_with_accepted
+
+    return call_with_accepted(cls, **kwargs)
+
+
+def _app_icon() -> QIcon:
+    try:
+        from importlib import resources
+
+        data = resources.files("mia_desktop.resources").joinpath("icon.png").read_bytes()
+        pix = QPixmap()
+        pix.loadFromData(data)
+        return QIcon(pix)
+    except Exception:
+        return QIcon()
+
+
+def patch_from_view(view: Any, sig: Any, tick_size: float, *, before_s: float = 180.0, after_s: float = 120.0,
+                    rows: int = 96) -> HeatPatch | None:
+    """Cut the minutes around a signal out of a HeatmapHistoryView (market/heatmap.py)."""
+    import numpy as np
+
+    if view is None or len(view) == 0:
+        return None
+    ts_end = np.asarray(view.ts_end)
+    t0, t1 = sig.ts_us - int(before_s * 1e6), sig.ts_us + int(after_s * 1e6)
+    sel = np.flatnonzero((ts_end >= t0) & (ts_end <= t1))
+    if sel.size == 0:
+        return None
+    center = round(sig.entry / tick_size)
+    base = center - rows // 2
+    sizes = np.zeros((rows, sel.size), np.float32)
+    width = view.bid.shape[1]
+    for j, col in enumerate(sel):   # a few thousand columns at most: a plain loop is fine here
+        off = int(view.base[col]) - base
+        s0, s1 = max(0, -off), min(width, rows - off)
+        if s0 < s1:
+            sizes[s0 + off:s1 + off, j] = (np.asarray(view.bid[col, s0:s1], np.float32)
+                                           + np.asarray(view.ask[col, s0:s1], np.float32))
+    from mia_desktop.market.heatmap import NO_PRICE
+
+    def best(a: Any) -> Any:
+        v = np.asarray(a)[sel].astype(np.float64)
+        v[np.asarray(a)[sel] == NO_PRICE] = np.nan
+        return v
+
+    return HeatPatch(sizes, base, ts_end[sel].astype(np.int64), tick_size, best(view.best_bid),
+                     best(view.best_ask))
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Entry point from cli.py: the GUI. Returns the process exit code."""
+    import qasync
+
+    from mia_desktop.ui import theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("MIA Desktop")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)   # the controller decides when to quit (after a clean shutdown)
+    app.setWindowIcon(_app_icon())
+    theme.apply_dark_theme(app)
+    paths = app_paths(getattr(args, "config_dir", None)).ensure()
+    _setup_logging(paths)
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    controller = AppController(args)
+    try:
+        with loop:
+            return int(loop.run_until_complete(controller.run()))
+    except Exception as exc:
+        log.exception("GUI failed")
+        print(f"mia-desktop: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _setup_logging(paths: AppPaths) -> None:
+    try:
+        from mia_desktop import crash, logging_setup
+
+        path = logging_setup.configure(paths.log_dir)
+        crash.install(log_path=path)
+    except Exception as exc:   # logging must never stop the app from starting
+        print(f"mia-desktop: logging not configured: {exc}", file=sys.stderr)

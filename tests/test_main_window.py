@@ -1,0 +1,59 @@
+"""Main window without the engine: title, panes, shortcuts, banner, blotter click -> details."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from signal_factory import make_signal
+
+from mia_desktop import __version__
+from mia_desktop.ui.blotter_model import COL
+from mia_desktop.ui.details_dialog import HeatPatch
+from mia_desktop.ui.main_window import MainWindow, window_title
+
+
+def test_title_panes_and_shortcuts(qtbot) -> None:
+    w = MainWindow(demo=True)
+    qtbot.addWidget(w)
+    assert w.windowTitle() == f"MIA Desktop {__version__} — DEMO (simulated market)"
+    assert window_title(False) == f"MIA Desktop {__version__}"
+    w.set_instances(["ES", "NQ"])
+    assert list(w.panes) == ["ES", "NQ"] and w.heat_split.count() == 2
+    w.set_instances(["NQ"])
+    assert list(w.panes) == ["NQ"]
+    keys = {a.shortcut().toString() for a in w.actions()}
+    assert {"Ctrl+,", "Ctrl+E", "Ctrl+M", "F", "Ctrl+Q", "F1"} <= keys
+    assert QKeySequence("Ctrl+M").toString() in keys
+    w.show_banner("Settings file was corrupt")
+    assert not w.banner.isHidden() and "corrupt" in w.banner_label.text()
+    assert not w.status.demo_label.isHidden()
+
+
+def test_blotter_click_opens_details_with_that_signal(qtbot) -> None:
+    w = MainWindow(demo=False)
+    qtbot.addWidget(w)
+    w.set_instances(["ES", "NQ"])
+    seen = []
+
+    def provider(sig):
+        seen.append(sig)
+        sizes = np.ones((20, 30), np.float32) * 100
+        return HeatPatch(sizes, int(sig.entry / 0.25) - 10,
+                         np.arange(30, dtype=np.int64) * 1_000_000 + sig.ts_us - 15_000_000, 0.25)
+
+    w.details_provider = provider
+    w.show()
+    qtbot.waitExposed(w)
+    sigs = [make_signal(i, instrument=("ES", "NQ")[i % 2], tier=("elite", "strong")[i % 2]) for i in range(6)]
+    w.blotter.add_signals(sigs)
+    table = w.blotter.table
+    rect = table.visualRect(w.blotter.proxy.index(3, COL["Instr"]))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: w.details is not None and w.details.isVisible(), timeout=3000)
+    assert w.details.signal.signal_id == sigs[3].signal_id
+    assert seen[-1] is sigs[3]
+    assert "NQ" in w.details.title.text()
+    assert not w.details.heat_label.pixmap().isNull()
+    assert not w.details.isModal()
+    w.details.close()
