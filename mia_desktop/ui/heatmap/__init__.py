@@ -1,0 +1,1 @@
+"""DOM heatmap: shared numpy model (store, scale, viewport) and two renderers (OpenGL, pyqtgraph)."""

@@ -1,0 +1,149 @@
+"""CPU heatmap renderer: pyqtgraph's uint8 + 256-entry lookup-table fast path.
+
+How this works: each frame takes only the visible window out of the store (columns max-reduced
+to about two per pixel), hands that uint8 image to one long-lived ImageItem together with a
+combined lookup table (stored byte -> scale -> colormap RGBA, 256 entries), and updates the
+long-lived trade/marker scatter items and best bid/ask curves with setData. Nothing is rolled,
+cleared or re-created per tick; mouse interaction of pyqtgraph is off (the view drives the range).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QWidget
+
+from mia_desktop.ui import theme
+from mia_desktop.ui.heatmap.frame import Frame
+from mia_desktop.ui.heatmap.scale import combined_lut
+from mia_desktop.ui.heatmap.store import HeatStore
+
+_EMPTY = np.zeros(0)
+
+
+class _PlotWidget(pg.PlotWidget):
+    """PlotWidget that reports when a paint has finished (event-to-pixel latency)."""
+
+    painted: Callable[[], None] | None = None
+
+    def paintEvent(self, ev: object) -> None:
+        super().paintEvent(ev)
+        if self.painted is not None:
+            self.painted()
+
+
+class CpuRenderer:
+    name = "CPU (pyqtgraph)"
+
+    def __init__(self, store: HeatStore, parent: QWidget | None = None) -> None:
+        self.store = store
+        self.widget = _PlotWidget(parent=parent, background=theme.BG)
+        self.widget.painted = self._on_painted
+        self.last_paint_done = 0.0
+        self.painted_newest_g = -1
+        self.on_painted: Callable[[float, int], None] | None = None
+        self._pending_g = -1
+        pi = self.widget.getPlotItem()
+        pi.hideAxis("left")
+        pi.hideAxis("bottom")
+        pi.hideButtons()
+        pi.setMenuEnabled(False)
+        self.vb = pi.getViewBox()
+        self.vb.setMouseEnabled(x=False, y=False)
+        self.vb.setDefaultPadding(0.0)
+        self.vb.enableAutoRange(enable=False)
+        pi.layout.setContentsMargins(0, 0, 0, 0)
+        self.widget.setContentsMargins(0, 0, 0, 0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setAutoDownsample(False)
+        self.image.setZValue(0)
+        pi.addItem(self.image)
+        self.bid_curve = pg.PlotCurveItem(pen=pg.mkPen(theme.BID, width=1.6), connect="finite", stepMode=None)
+        self.ask_curve = pg.PlotCurveItem(pen=pg.mkPen(theme.ASK, width=1.6), connect="finite")
+        for c in (self.bid_curve, self.ask_curve):
+            c.setZValue(5)
+            pi.addItem(c)
+        self.trades = pg.ScatterPlotItem(pxMode=True)
+        self.trades.setZValue(10)
+        pi.addItem(self.trades)
+        self.markers = pg.ScatterPlotItem(pxMode=True)
+        self.markers.setZValue(20)
+        pi.addItem(self.markers)
+        self._buy_brush = QBrush(theme.qcolor(theme.BUY_TRADE, 150))
+        self._sell_brush = QBrush(theme.qcolor(theme.SELL_TRADE, 150))
+        # pens must be cosmetic (pg.mkPen): symbols are drawn in a unit square, then scaled
+        self._buy_pen = pg.mkPen(theme.BUY_TRADE, width=1)
+        self._sell_pen = pg.mkPen(theme.SELL_TRADE, width=1)
+        self._elite_pen = pg.mkPen(theme.ELITE, width=2)
+        self._plain_pen = pg.mkPen(theme.BG, width=1)
+        self._lut_key: tuple[object, ...] | None = None
+
+    def render_frame(self, f: Frame) -> None:
+        w = max(self.widget.width(), 1)
+        vis = self.store.visible_image(f.x0, f.x1, f.y0, f.y1, max_cols=2 * w)
+        key = (f.norm, f.params, f.colormap)
+        if key != self._lut_key:
+            self.image.setLookupTable(combined_lut(f.norm, f.params, f.lut), update=False)
+            self._lut_key = key
+        if vis is None:
+            self.image.setVisible(False)
+        else:
+            img, g_first, step, tick0 = vis
+            self.image.setImage(img, autoLevels=False, levels=None)
+            self.image.setRect(QRectF(g_first, tick0 - 0.5, img.shape[1] * step, img.shape[0]))
+            self.image.setVisible(True)
+        # best bid/ask as stair lines (column left edge to right edge)
+        if len(f.best_x):
+            xs = np.repeat(f.best_x, 2)
+            xs[1::2] += 1.0
+            self.bid_curve.setData(xs, np.repeat(f.best_bid, 2))
+            self.ask_curve.setData(xs, np.repeat(f.best_ask, 2))
+        else:
+            self.bid_curve.setData(_EMPTY, _EMPTY)
+            self.ask_curve.setData(_EMPTY, _EMPTY)
+        if len(f.trade_x):
+            buy = f.trade_buy
+            brushes = np.empty(len(buy), dtype=object)
+            brushes[buy], brushes[~buy] = self._buy_brush, self._sell_brush
+            pens = np.empty(len(buy), dtype=object)
+            pens[buy], pens[~buy] = self._buy_pen, self._sell_pen
+            self.trades.setData(x=f.trade_x, y=f.trade_y.astype(np.float64), size=f.trade_diameters(),
+                                brush=brushes, pen=pens)
+        else:
+            self.trades.setData(x=_EMPTY, y=_EMPTY)
+        self._set_markers(f)
+        self.vb.setRange(xRange=(f.x0, f.x1), yRange=(f.y0, f.y1), padding=0.0, update=False)
+        self._pending_g = f.newest_g
+        self.widget.update()
+
+    def _set_markers(self, f: Frame) -> None:
+        if not f.markers:
+            self.markers.setData(x=_EMPTY, y=_EMPTY)
+            return
+        xs, ys, syms, sizes, brushes, pens = [], [], [], [], [], []
+        span = f.y1 - f.y0
+        for x, m in f.markers:
+            off = span * 0.02
+            long = m.direction == "long"
+            xs.append(x)
+            ys.append(m.price - off if long else m.price + off if m.direction == "short" else m.price)
+            syms.append("t1" if long else "t" if m.direction == "short" else "d")
+            sizes.append(22 if m.elite else 14)
+            color = theme.LONG if long else theme.SHORT if m.direction == "short" else theme.NEUTRAL
+            brushes.append(QBrush(QColor(color)))
+            pens.append(self._elite_pen if m.elite else self._plain_pen)
+        self.markers.setData(x=xs, y=ys, symbol=syms, size=sizes, brush=brushes, pen=pens)
+
+    def _on_painted(self) -> None:
+        self.last_paint_done = time.perf_counter()
+        self.painted_newest_g = self._pending_g
+        if self.on_painted is not None:
+            self.on_painted(self.last_paint_done, self._pending_g)
+
+    def close(self) -> None:
+        self.widget.painted = None

@@ -1,0 +1,119 @@
+"""QPainter overlays drawn over the heat cells: best bid/ask lines, trade bubbles, signal markers.
+
+Used by the OpenGL renderer (painted over the GL quad in paintGL) and by snapshot images; the
+pyqtgraph renderer draws the same things with its own items. Coordinates: data (column, tick)
+to widget pixels through `Mapper`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen, QPolygonF
+
+from mia_desktop.ui import theme
+from mia_desktop.ui.heatmap.frame import Frame
+
+
+@dataclass(frozen=True, slots=True)
+class Mapper:
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    w: float
+    h: float
+
+    def px(self, g: np.ndarray) -> np.ndarray:
+        return (np.asarray(g, dtype=np.float64) - self.x0) * (self.w / (self.x1 - self.x0))
+
+    def py(self, tick: np.ndarray) -> np.ndarray:
+        return self.h - (np.asarray(tick, dtype=np.float64) - self.y0) * (self.h / (self.y1 - self.y0))
+
+
+def mapper_for(frame: Frame, w: float, h: float) -> Mapper:
+    return Mapper(frame.x0, frame.x1, frame.y0, frame.y1, w, h)
+
+
+def _step_path(xs: np.ndarray, ys: np.ndarray) -> QPainterPath:
+    """A stair line through (x, y) pairs, broken where y is NaN; xs are column left edges."""
+    path = QPainterPath()
+    pen_down = False
+    for i in range(len(xs)):
+        y = ys[i]
+        if np.isnan(y):
+            pen_down = False
+            continue
+        if not pen_down:
+            path.moveTo(xs[i], y)
+            pen_down = True
+        else:
+            path.lineTo(xs[i], y)
+        if i + 1 < len(xs):
+            path.lineTo(xs[i + 1], y)
+    return path
+
+
+def _decimate(x: np.ndarray, *ys: np.ndarray, max_points: int) -> tuple[np.ndarray, ...]:
+    if len(x) <= max_points:
+        return (x, *ys)
+    step = -(-len(x) // max_points)
+    return (x[::step], *(y[::step] for y in ys))
+
+
+def draw_overlays(p: QPainter, frame: Frame, w: float, h: float) -> None:
+    m = mapper_for(frame, w, h)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    # best bid / ask over time
+    if len(frame.best_x):
+        bx, bb, ba = _decimate(frame.best_x, frame.best_bid, frame.best_ask, max_points=int(w * 2) + 2)
+        xs = m.px(bx)
+        for ys, color in ((bb, theme.BID), (ba, theme.ASK)):
+            p.setPen(QPen(theme.qcolor(color, 230), 1.6))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawPath(_step_path(xs, m.py(ys)))
+    # trade bubbles, largest last so they sit on top
+    if len(frame.trade_x):
+        d = frame.trade_diameters()
+        xs, ys = m.px(frame.trade_x), m.py(frame.trade_y)
+        order = np.argsort(d, kind="stable")
+        buy_fill, sell_fill = theme.qcolor(theme.BUY_TRADE, 150), theme.qcolor(theme.SELL_TRADE, 150)
+        buy_pen = QPen(theme.qcolor(theme.BUY_TRADE, 255), 1.0)
+        sell_pen = QPen(theme.qcolor(theme.SELL_TRADE, 255), 1.0)
+        for i in order:
+            buy = bool(frame.trade_buy[i])
+            p.setPen(buy_pen if buy else sell_pen)
+            p.setBrush(QBrush(buy_fill if buy else sell_fill))
+            r = d[i] / 2.0
+            p.drawEllipse(QPointF(xs[i], ys[i]), r, r)
+    # signal markers
+    for x, mk in frame.markers:
+        draw_marker(p, float(m.px(np.array([x]))[0]), float(m.py(np.array([mk.price]))[0]),
+                    mk.direction, mk.elite, h)
+
+
+def draw_marker(p: QPainter, x: float, y: float, direction: str, elite: bool, h: float) -> None:
+    size = 9.0 if not elite else 14.0
+    color = theme.LONG if direction == "long" else theme.SHORT if direction == "short" else theme.NEUTRAL
+    if elite:
+        pen = QPen(theme.qcolor(theme.ELITE, 110), 1.0, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.drawLine(QPointF(x, 0), QPointF(x, h))
+    if direction == "long":      # up-triangle under the price
+        tip, base = y + 4, y + 4 + 1.7 * size
+        pts = [(x, tip), (x - size, base), (x + size, base)]
+    elif direction == "short":   # down-triangle above the price
+        tip, base = y - 4, y - 4 - 1.7 * size
+        pts = [(x, tip), (x - size, base), (x + size, base)]
+    else:
+        pts = [(x, y - size), (x + size, y), (x, y + size), (x - size, y)]
+    poly = QPolygonF([QPointF(a, b) for a, b in pts])
+    p.setBrush(QBrush(theme.qcolor(color, 235)))
+    p.setPen(QPen(theme.qcolor(theme.ELITE if elite else "#0b0e14", 255), 2.0 if elite else 1.0))
+    p.drawPolygon(poly)
+    if elite:
+        p.setPen(QPen(theme.qcolor(theme.ELITE), 1.5))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(QRectF(x - 4, y - 4, 8, 8))

@@ -1,0 +1,398 @@
+"""HeatmapView: the DOM heatmap widget of one instrument (renderer + price ladder + time axis).
+
+How this works: data calls (`add_columns`, `add_trades`, `set_best`, `add_marker`) only write
+into the numpy `HeatStore` and bump its version — they never paint. A QTimer (<= 60 Hz) checks
+whether anything changed (data, view window, settings); if so it builds one `Frame` (visible
+window, normalisation, overlays) and hands it to the renderer, else it counts a skipped frame.
+The renderer is the OpenGL one when `gl_probe` finds a 3.3 context (or settings force "gpu"),
+else pyqtgraph's CPU path; a GPU renderer that fails at start-up falls back to CPU by itself.
+Mouse: wheel zooms time (Ctrl/Shift + wheel: price), drag pans, double-click resets.
+Keys: +/- zoom time, PgUp/PgDn zoom price, arrows pan, F follow on/off, Home reset.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QGridLayout, QToolButton, QWidget
+
+from mia_desktop.market.instrument import Instrument
+from mia_desktop.ui import theme
+from mia_desktop.ui.heatmap.colormaps import DEFAULT_COLORMAP, colormap_lut
+from mia_desktop.ui.heatmap.cpu_renderer import CpuRenderer
+from mia_desktop.ui.heatmap.frame import Frame, build_frame
+from mia_desktop.ui.heatmap.gl_probe import probe
+from mia_desktop.ui.heatmap.ladder_axis import PriceLadderAxis, TimeAxis
+from mia_desktop.ui.heatmap.scale import ScaleError, ScaleParams
+from mia_desktop.ui.heatmap.snapshot import render_region
+from mia_desktop.ui.heatmap.store import HeatStore, Marker
+from mia_desktop.ui.heatmap.viewport import ViewState
+
+
+class HeatmapView(QWidget):
+    renderer_changed = Signal(str)
+    follow_changed = Signal(bool)
+
+    def __init__(self, instrument: Instrument | None = None, settings: object | None = None,
+                 parent: QWidget | None = None, *, rows: int = 1024, capacity: int | None = None,
+                 fps: int = 60, renderer: str | None = None) -> None:
+        super().__init__(parent)
+        self.instrument = instrument
+        self.tick_size = instrument.tick_size if instrument is not None else 0.25
+        self.column_ms = int(getattr(settings, "column_ms", 100) or 100)
+        minutes = float(getattr(settings, "history_minutes", 60) or 60)
+        cap = capacity or max(int(minutes * 60_000 / self.column_ms), 600)
+        self.store = HeatStore(cap, rows)
+        self.view = ViewState(max_cols=float(cap), max_ticks=float(rows))
+        self.params = ScaleParams()
+        self.colormap = DEFAULT_COLORMAP
+        self.lut = colormap_lut(self.colormap)
+        self.renderer_request = "auto"
+        self.renderer_note = ""
+        self.frames_rendered = 0
+        self.frames_skipped = 0
+        self.last_frame: Frame | None = None
+        self._seen_version = -1
+        self._dirty = True
+        self._started = False
+        self._drag: QPointF | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(240, 160)
+        self.setAutoFillBackground(True)
+        self.setPalette(theme.dark_palette())
+
+        self.ladder = PriceLadderAxis(self.tick_size, self)
+        self.time_axis = TimeAxis(self)
+        self.time_axis.ts_for_g = self.store.ts_for_g
+        self.follow_button = QToolButton(self)
+        self.follow_button.setText("Follow")
+        self.follow_button.setCheckable(True)
+        self.follow_button.setChecked(True)
+        self.follow_button.setToolTip("Auto-follow price (F); Home resets the view")
+        self.follow_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.follow_button.toggled.connect(self.set_follow)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(0)
+        self._grid.addWidget(self.ladder, 0, 1)
+        self._grid.addWidget(self.time_axis, 1, 0)
+        self._grid.addWidget(self.follow_button, 1, 1)
+        self._grid.setColumnStretch(0, 1)
+        self._grid.setRowStretch(0, 1)
+        self.renderer: Any = None
+        if settings is not None:
+            self.set_settings(settings)
+        self._install_renderer(renderer or self.renderer_request)
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(max(int(1000 / max(min(fps, 60), 1)), 16))
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    # ---- public API -----------------------------------------------------------------------
+    @property
+    def renderer_name(self) -> str:
+        return str(self.renderer.name)
+
+    @property
+    def follow(self) -> bool:
+        return self.view.follow
+
+    def add_columns(self, cols: Iterable[object]) -> int:
+        n = self.store.add_columns(cols)
+        if n and not self._started:
+            self._started = True
+            self.view.reset(self.store.newest_g, self.store.mid_tick())
+        return n
+
+    def load_history(self, cols: Iterable[object]) -> int:
+        """Replace everything with a full history (after a gap in HeatColumn.seq)."""
+        trades_markers = list(self.store.markers)
+        self.store.reset()
+        self._started = False
+        n = self.add_columns(cols)
+        for m in trades_markers:
+            self.store.add_marker(m)
+        return n
+
+    def add_trades(self, trades: Iterable[object]) -> int:
+        return self.store.add_trades(trades)
+
+    def set_best(self, bid: int | None, ask: int | None) -> None:
+        self.store.set_best(bid, ask)
+
+    def add_marker(self, ts_us: int, price_ticks: int, direction: str, elite: bool = False,
+                   label: str = "") -> None:
+        self.store.add_marker(Marker(int(ts_us), int(price_ticks), str(direction), bool(elite), label))
+
+    def set_settings(self, s: object) -> None:
+        """Duck-typed HeatmapSettings: colormap, scale, low_cut, high_cut, contrast, renderer,
+        history_minutes, auto_follow. Invalid values keep the previous ones (reported in
+        `settings_error`)."""
+        self.settings_error = ""
+        try:
+            self.params = ScaleParams.from_settings(s)
+        except (ScaleError, TypeError, ValueError) as e:
+            self.settings_error = str(e)
+        name = str(getattr(s, "colormap", self.colormap) or DEFAULT_COLORMAP)
+        try:
+            self.lut = colormap_lut(name)
+            self.colormap = name.lower()
+        except KeyError as e:
+            self.settings_error = str(e)
+        follow = getattr(s, "auto_follow", None)
+        if follow is not None:
+            self.set_follow(bool(follow))
+        minutes = getattr(s, "history_minutes", None)
+        if minutes:
+            cap = max(int(float(minutes) * 60_000 / self.column_ms), 600)
+            if cap != self.store.capacity:
+                self._resize_history(cap)
+        req = str(getattr(s, "renderer", "auto") or "auto").lower()
+        if req != self.renderer_request:
+            self.renderer_request = req
+            if self.renderer is not None:
+                self._install_renderer(req)
+        self._dirty = True
+
+    def set_follow(self, on: bool) -> None:
+        if self.view.follow != on:
+            self.view.follow = on
+            if on:
+                self.view.follow_to(self.store.newest_g, self.store.mid_tick())
+            self._dirty = True
+            self.follow_changed.emit(on)
+        if self.follow_button.isChecked() != on:
+            self.follow_button.setChecked(on)
+
+    def reset_view(self) -> None:
+        self.view.reset(self.store.newest_g, self.store.mid_tick())
+        self.set_follow(True)
+        self._dirty = True
+
+    def zoom_time(self, factor: float, anchor: float | None = None) -> None:
+        self.view.zoom_time(factor, anchor)
+        self._dirty = True
+
+    def zoom_price(self, factor: float, anchor: float | None = None) -> None:
+        self.view.zoom_price(factor, anchor)
+        self._dirty = True
+
+    def pan_time(self, dcols: float) -> None:
+        was = self.view.follow
+        self.view.pan_time(dcols)
+        if was and not self.view.follow:
+            self.set_follow(False)
+        self._dirty = True
+
+    def pan_price(self, dticks: float) -> None:
+        self.view.pan_price(dticks)
+        self._dirty = True
+
+    def view_range(self) -> tuple[float, float, float, float]:
+        return self.view.as_tuple()
+
+    def stats(self) -> dict[str, object]:
+        c = self.store.counters
+        return {"renderer": self.renderer_name, "frames_rendered": self.frames_rendered,
+                "frames_skipped": self.frames_skipped, "columns": c.columns, "trades": c.trades,
+                "rejected_columns": c.rejected_columns, "out_of_order": c.out_of_order,
+                "seq_gaps": c.seq_gaps, "reanchors": c.reanchors, "note": self.renderer_note}
+
+    def render_now(self) -> bool:
+        """Build and hand over a frame now if anything changed (what the timer does)."""
+        return self._tick()
+
+    def render_to_image(self, w: int, h: int) -> QImage:
+        """The widget as it looks at w x h (a standalone view is resized; an embedded one scaled)."""
+        if self.parentWidget() is None or not self.isVisible():
+            self.resize(w, h)
+            if self.layout() is not None:
+                self.layout().activate()
+        self._dirty = True
+        self._tick()
+        img = self.grab().toImage()
+        if (img.width(), img.height()) != (w, h):
+            img = img.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+        return img
+
+    def snapshot_region(self, t0_us: int, t1_us: int, w: int = 720, h: int = 360, *,
+                        mark_ts_us: int | None = None, price_ticks: int | None = None) -> QImage:
+        """A still picture of [t0_us, t1_us] (e.g. the minutes around a signal), CPU-rendered."""
+        return render_region(self.store, t0_us, t1_us, w, h, params=self.params, colormap=self.colormap,
+                             tick_size=self.tick_size, mark_ts_us=mark_ts_us, price_ticks=price_ticks)
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 520)
+
+    # ---- frames ---------------------------------------------------------------------------
+    def _tick(self) -> bool:
+        if self.store.version == self._seen_version and not self._dirty:
+            self.frames_skipped += 1
+            return False
+        self._seen_version = self.store.version
+        self._dirty = False
+        if self.view.follow and self.store.count:
+            self.view.follow_to(self.store.newest_g, self.store.mid_tick())
+        frame = build_frame(self.store, self.view.as_tuple(), self.params, self.colormap, self.lut)
+        frame.stamp = time.perf_counter()
+        self.last_frame = frame
+        self.renderer.render_frame(frame)
+        self.ladder.set_range(frame.y0, frame.y1)
+        self.ladder.set_best(frame.live_bid, frame.live_ask)
+        self.time_axis.set_range(frame.x0, frame.x1)
+        self.frames_rendered += 1
+        return True
+
+    # ---- renderer choice ------------------------------------------------------------------
+    def _install_renderer(self, request: str) -> None:
+        ok, text = probe()
+        want_gpu = request == "gpu" or (request == "auto" and ok)
+        self.renderer_note = ""
+        if want_gpu and not ok:
+            self.renderer_note = f"GPU renderer requested but unavailable: {text}"
+            want_gpu = False
+        new: Any
+        if want_gpu:
+            from mia_desktop.ui.heatmap.gl_renderer import GlRenderer  # needs QtOpenGL only here
+            new = GlRenderer(self.store, self)
+            new.on_failed = self._gl_failed
+        else:
+            new = CpuRenderer(self.store, self)
+        old = self.renderer
+        if old is not None:
+            self._grid.removeWidget(old.widget)
+            old.widget.removeEventFilter(self)
+            old.close()
+            old.widget.hide()
+            old.widget.deleteLater()
+        self.renderer = new
+        self._grid.addWidget(new.widget, 0, 0)
+        new.widget.setFocusProxy(self)
+        new.widget.installEventFilter(self)
+        if hasattr(new.widget, "viewport"):
+            new.widget.viewport().installEventFilter(self)
+        self.store._full_dirty = True
+        self._dirty = True
+        self.renderer_changed.emit(self.renderer_name)
+
+    def _gl_failed(self, why: str) -> None:
+        note = f"GPU renderer failed ({why}); using CPU"
+        QTimer.singleShot(0, lambda: self._fallback_cpu(note))
+
+    def _fallback_cpu(self, note: str) -> None:
+        self._install_renderer("cpu")
+        self.renderer_note = note
+
+    def _resize_history(self, capacity: int) -> None:
+        old = self.store
+        new = HeatStore(capacity, old.rows, trade_capacity=old.trade_capacity)
+        keep = min(old.count, capacity)
+        if keep:
+            idx = (old.next_g - keep + np.arange(keep)) % old.capacity
+            new.q[:keep] = old.q[idx]
+            new.colmax[:keep] = old.colmax[idx]
+            new.ts[:keep] = old.ts[idx]
+            new.best_bid[:keep] = old.best_bid[idx]
+            new.best_ask[:keep] = old.best_ask[idx]
+            new.anchor, new.count, new.next_g = old.anchor, keep, keep
+            new.last_seq = old.last_seq
+        new.t_ts, new.t_price, new.t_size, new.t_buy = old.t_ts, old.t_price, old.t_size, old.t_buy
+        new.t_next, new.t_count = old.t_next, old.t_count
+        new.markers = old.markers
+        new.live_bid, new.live_ask = old.live_bid, old.live_ask
+        self.store = new
+        self.view.max_cols = float(capacity)
+        self.time_axis.ts_for_g = new.ts_for_g
+        self._started = keep > 0
+        if keep:
+            self.view.reset(new.newest_g, new.mid_tick())
+        if self.renderer is not None:
+            self._install_renderer(self.renderer_request)
+
+    # ---- input ----------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
+        t = ev.type()
+        if t == QEvent.Type.Wheel:
+            self._wheel(ev)  # type: ignore[arg-type]
+            return True
+        if t == QEvent.Type.MouseButtonDblClick:
+            self.reset_view()
+            return True
+        if t == QEvent.Type.MouseButtonPress and ev.button() == Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            self._drag = ev.position()  # type: ignore[attr-defined]
+            self.setFocus()
+            return True
+        if t == QEvent.Type.MouseMove and self._drag is not None:
+            self._drag_to(ev)  # type: ignore[arg-type]
+            return True
+        if t == QEvent.Type.MouseButtonRelease and self._drag is not None:
+            self._drag = None
+            return True
+        return super().eventFilter(obj, ev)
+
+    def _data_at(self, pos: QPointF) -> tuple[float, float]:
+        w = max(self.renderer.widget.width(), 1)
+        h = max(self.renderer.widget.height(), 1)
+        v = self.view
+        return v.x0 + pos.x() / w * v.width, v.y1 - pos.y() / h * v.height
+
+    def _wheel(self, ev: QWheelEvent) -> None:
+        steps = ev.angleDelta().y() / 120.0
+        if not steps:
+            return
+        x, y = self._data_at(ev.position())
+        factor = 1.2 ** steps
+        if ev.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+            self.zoom_price(factor, y)
+        else:
+            self.zoom_time(factor, x)
+
+    def _drag_to(self, ev: QMouseEvent) -> None:
+        assert self._drag is not None
+        pos = ev.position()
+        dx, dy = pos.x() - self._drag.x(), pos.y() - self._drag.y()
+        self._drag = pos
+        w = max(self.renderer.widget.width(), 1)
+        h = max(self.renderer.widget.height(), 1)
+        if dx:
+            self.pan_time(-dx / w * self.view.width)
+        if dy:
+            self.pan_price(dy / h * self.view.height)
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:
+        k = ev.key()
+        K = Qt.Key
+        v = self.view
+        if k in (K.Key_Plus, K.Key_Equal):
+            self.zoom_time(1.25)
+        elif k in (K.Key_Minus, K.Key_Underscore):
+            self.zoom_time(0.8)
+        elif k == K.Key_PageUp:
+            self.zoom_price(1.25)
+        elif k == K.Key_PageDown:
+            self.zoom_price(0.8)
+        elif k == K.Key_Up:
+            self.pan_price(v.height * 0.1)
+        elif k == K.Key_Down:
+            self.pan_price(-v.height * 0.1)
+        elif k == K.Key_Left:
+            self.pan_time(-v.width * 0.1)
+        elif k == K.Key_Right:
+            self.pan_time(v.width * 0.1)
+        elif k == K.Key_F:
+            self.set_follow(not v.follow)
+        elif k == K.Key_Home:
+            self.reset_view()
+        else:
+            super().keyPressEvent(ev)
+
+    def closeEvent(self, ev: Any) -> None:
+        self.timer.stop()
+        super().closeEvent(ev)
