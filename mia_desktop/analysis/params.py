@@ -99,11 +99,14 @@ class BattleParams:
     aggressive_high: float = 0.6
     aggressive_low: float = 0.4
     side_score: float = 0.70
+    min_score: float = 1.0                    # the winning side's score must reach this (a share of
+                                              # a near-zero total means nothing)
     golden_base_bars: int = 8
     golden_check_bars: int = 20
     golden_tolerance_ticks: float = 0.5
     pattern_strength: float = 0.7             # bar-shape patterns: strength at n ticks, 1.0 at 2n
     pattern_confidence: float = 0.7
+    score_grade_base: float = 0.5             # vikings/defenders strength at the 0.70 share
 
 
 @dataclass(frozen=True, slots=True)
