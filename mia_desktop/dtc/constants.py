@@ -1,0 +1,119 @@
+"""DTC enumerations and limits used by the codec, the session, the client and the server."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+PROTOCOL_VERSION = 8
+HEADER_SIZE = 4
+# Largest binary message accepted (the largest known one, 507, is 432 bytes; newer servers may
+# append fields). A Size above this is a protocol error, which also bounds the framer's memory.
+MAX_MESSAGE_SIZE = 4096
+# A JSON message longer than this without its 0x00 terminator is a protocol error.
+MAX_JSON_SIZE = 64 * 1024
+
+
+class Encoding(IntEnum):
+    BINARY = 0
+    BINARY_VLS = 1  # binary with variable-length strings: not supported (rejected cleanly)
+    JSON = 2
+    JSON_COMPACT = 3
+    PROTOBUF = 4  # out of scope
+
+
+SUPPORTED_ENCODINGS = frozenset({Encoding.BINARY, Encoding.JSON, Encoding.JSON_COMPACT})
+
+ENCODING_NAMES: dict[str, Encoding] = {
+    "binary": Encoding.BINARY,
+    "json": Encoding.JSON,
+    "compact": Encoding.JSON_COMPACT,
+}
+
+
+class LogonStatus(IntEnum):
+    SUCCESS = 1
+    ERROR = 2
+    ERROR_NO_RECONNECT = 3
+    RECONNECT_NEW_ADDRESS = 4
+
+
+class RequestAction(IntEnum):
+    SUBSCRIBE = 1
+    UNSUBSCRIBE = 2
+    SNAPSHOT = 3
+
+
+class AtBidOrAsk(IntEnum):
+    UNSET = 0
+    BID = 1  # seller hit the bid
+    ASK = 2  # buyer lifted the offer
+
+
+class DepthUpdateType(IntEnum):
+    INSERT_UPDATE = 1
+    DELETE = 2
+
+
+class FinalUpdateInBatch(IntEnum):
+    UNSET = 0
+    FINAL = 1
+    NOT_FINAL = 2
+    BEGIN_BATCH = 3
+
+
+class FeedStatus(IntEnum):
+    UNSET = 0
+    LOST = 1
+    AVAILABLE = 2
+
+
+# LOGON_REQUEST.Integer_1 flags Sierra Chart reads
+LOGON_RELAY_SERVER = 0x2
+LOGON_UNBUNDLED_TRADES = 0x4
+LOGON_DEPTH_UPDATES_140 = 0x80
+LOGON_DEPTH_SNAPSHOT_145 = 0x800
+LOGON_TRADES_146 = 0x80000
+LOGON_BIDASK_144 = 0x100000
+
+
+class MessageType(IntEnum):
+    LOGON_REQUEST = 1
+    LOGON_RESPONSE = 2
+    HEARTBEAT = 3
+    LOGOFF = 5
+    ENCODING_REQUEST = 6
+    ENCODING_RESPONSE = 7
+    MARKET_DATA_FEED_STATUS = 100
+    MARKET_DATA_REQUEST = 101
+    MARKET_DEPTH_REQUEST = 102
+    MARKET_DATA_REJECT = 103
+    MARKET_DATA_SNAPSHOT = 104
+    MARKET_DEPTH_UPDATE_LEVEL = 106
+    MARKET_DATA_UPDATE_TRADE = 107
+    MARKET_DATA_UPDATE_BID_ASK = 108
+    MARKET_DATA_UPDATE_TRADE_COMPACT = 112
+    MARKET_DATA_UPDATE_SESSION_VOLUME = 113
+    MARKET_DATA_UPDATE_SESSION_HIGH = 114
+    MARKET_DATA_UPDATE_SESSION_LOW = 115
+    MARKET_DATA_FEED_SYMBOL_STATUS = 116
+    MARKET_DATA_UPDATE_BID_ASK_COMPACT = 117
+    MARKET_DATA_UPDATE_SESSION_SETTLEMENT = 119
+    MARKET_DATA_UPDATE_SESSION_OPEN = 120
+    MARKET_DEPTH_REJECT = 121
+    MARKET_DEPTH_SNAPSHOT_LEVEL = 122
+    MARKET_DATA_UPDATE_OPEN_INTEREST = 124
+    MARKET_DATA_UPDATE_LAST_TRADE_SNAPSHOT = 134
+    MARKET_DATA_UPDATE_SESSION_NUM_TRADES = 135
+    MARKET_DATA_UPDATE_TRADING_SESSION_DATE = 136
+    MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR = 137
+    TRADING_SYMBOL_STATUS = 138
+    MARKET_DEPTH_UPDATE_LEVEL_FLOAT_WITH_MILLISECONDS = 140
+    MARKET_DEPTH_UPDATE_LEVEL_NO_TIMESTAMP = 141
+    MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP = 142
+    MARKET_DATA_UPDATE_BID_ASK_NO_TIMESTAMP = 143
+    MARKET_DATA_UPDATE_BID_ASK_FLOAT_WITH_MICROSECONDS = 144
+    MARKET_DEPTH_SNAPSHOT_LEVEL_FLOAT = 145
+    MARKET_DATA_UPDATE_TRADE_WITH_UNBUNDLED_INDICATOR_2 = 146
+    SECURITY_DEFINITION_FOR_SYMBOL_REQUEST = 506
+    SECURITY_DEFINITION_RESPONSE = 507
+    SECURITY_DEFINITION_REJECT = 509
