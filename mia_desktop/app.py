@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from mia_desktop.__version__ import __version__
@@ -141,7 +141,11 @@ class AppController:
         return win
 
     def _heatmap_for(self, name: str) -> QWidget:
-        return make_heatmap(self.settings.heatmap, self.settings.heatmap.renderer)
+        from mia_desktop.instances import instrument_of
+
+        cfg = self.instances.get(name)
+        inst = instrument_of(cfg) if cfg is not None else None
+        return make_heatmap(self.settings.heatmap, self.settings.heatmap.renderer, inst)
 
     def _show_renderer(self) -> None:
         assert self.window is not None
@@ -257,13 +261,21 @@ class AppController:
             QTimer.singleShot(3000, model, lambda: model.set_flash(text, False))
 
     # -- details: the heatmap around a signal ------------------------------------------------------
-    def heat_patch(self, sig: Any) -> HeatPatch | None:
+    def heat_patch(self, sig: Any) -> HeatPatch | QImage | None:
+        """The minutes around a signal: the live view's own still picture when it has one, else a
+        patch cut from the worker's history copy."""
         if self.window is None or self.bridge is None:
             return None
         pane = self._pane_for(sig.instrument)
         if pane is None:
             return None
         runner = self.bridge.runner(pane.name)
+        t0, t1 = sig.ts_us - 180_000_000, sig.ts_us + 120_000_000
+        snap = getattr(pane.heatmap, "snapshot_region", None)
+        if snap is not None:
+            img: QImage = snap(t0, t1, 720, 260, mark_ts_us=sig.ts_us,
+                               price_ticks=runner.instrument.to_ticks(sig.entry))
+            return img
         copy = getattr(runner.worker, "history_copy", None)
         if copy is None:
             return None
@@ -485,6 +497,21 @@ def run_gui(args: argparse.Namespace) -> int:
         log.exception("GUI failed")
         print(f"mia-desktop: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def run_in_qasync(coro: Any) -> Any:
+    """Run one coroutine to completion on a qasync loop over the existing QApplication (tests,
+    docs/make_screenshots.py). The loop is closed afterwards; the QApplication is left alone."""
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
 
 
 def _setup_logging(paths: AppPaths) -> None:

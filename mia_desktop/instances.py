@@ -20,6 +20,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from mia_desktop.config.settings import InstanceConfig, Settings
@@ -54,6 +55,29 @@ def call_with_accepted(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return fn(*args, **kwargs)
     return fn(*args, **{k: v for k, v in kwargs.items() if k in params})
+
+
+def find_depth(data_folder: Path, symbol: str) -> Path | None:
+    """The newest `.depth` file for `symbol` in a Sierra Chart Data folder (or the folder itself)."""
+    cands: list[Path] = []
+    for d in (data_folder / "MarketDepthData", data_folder):
+        if d.is_dir():
+            cands += [p for p in d.glob("*.depth") if p.name.upper().startswith(symbol.upper())]
+    return max(cands, key=lambda p: (p.name.rsplit(".", 2)[-2], p.stat().st_mtime)) if cands else None
+
+
+def find_scid(folder: Path, symbol: str) -> Path | None:
+    """`SYMBOL.scid` (or `SYMBOL*.scid`) next to, or one folder above, the depth files."""
+    for d in (folder, folder.parent):
+        if not d.is_dir():
+            continue
+        exact = d / f"{symbol}.scid"
+        if exact.is_file():
+            return exact
+        hits = sorted(p for p in d.glob("*.scid") if p.name.upper().startswith(symbol.upper()))
+        if hits:
+            return hits[0]
+    return None
 
 
 class DemoHub:
@@ -174,7 +198,8 @@ class InstanceRunner:
                 self._task = asyncio.get_event_loop().create_task(self._source.run(), name=f"dtc-{self.name}")
             elif src in ("scfiles", "replay"):
                 self._source = self._file_source()
-                self._start_threaded(self._source)
+                self._task = asyncio.get_event_loop().create_task(self._source.run(self.sink),
+                                                                  name=f"src-{self.name}")
             else:
                 raise ValueError(f"unknown source {src!r}")
         except Exception as exc:
@@ -192,30 +217,40 @@ class InstanceRunner:
             self._status("error", f"{type(exc).__name__}: {exc}")
 
     def _file_source(self) -> Any:
-        """Sierra Chart files (live tail) or a replay, from sources/scfiles.py (H3)."""
-        from mia_desktop.sources import scfiles  # type: ignore[attr-defined]
-
+        """Sierra Chart files: the live tail of today's `.depth` (+ `.scid`), or a replay."""
+        sym = self.cfg.symbol or self.instrument.symbol
         if self.cfg.source == "replay":
-            return scfiles.make_replay_source(self.cfg, self.instrument, self.sink)
-        return scfiles.make_tail_source(self.cfg, self.instrument, self.sink)
+            from mia_desktop.sources.replay import ReplayFeed
 
-    def _start_threaded(self, source: Any) -> None:
-        if hasattr(source, "start"):
-            source.start()
-        elif hasattr(source, "run"):
-            self._task = asyncio.get_event_loop().create_task(source.run(), name=f"src-{self.name}")
+            depth = Path(self.cfg.replay_file)
+            if not depth.is_file():
+                raise FileNotFoundError(f"replay file not found: {depth}")
+            feed = ReplayFeed(depth, find_scid(depth.parent, depth.name.split(".")[0]),
+                              speed=self.cfg.replay_speed, instrument=self.instrument,
+                              symbol=self.instrument.symbol)
+            speed = "max" if self.cfg.replay_speed <= 0 else f"{self.cfg.replay_speed:g}×"
+            self._status("connected", f"replaying {depth.name} at {speed}")
+            return feed
+        from mia_desktop.sources.tail import FilesTail
+
+        folder = Path(self.cfg.data_folder)
+        depth = find_depth(folder, sym)
+        if depth is None:
+            raise FileNotFoundError(f"no {sym}*.depth file in {folder / 'MarketDepthData'} — turn on "
+                                    "'Record Market Depth Data' in Sierra Chart for this symbol")
+        return FilesTail(depth, find_scid(folder, sym), instrument=self.instrument,
+                         symbol=self.instrument.symbol, name=self.name)
 
     async def stop(self, timeout: float = 3.0) -> None:
         """Log off / close the source, then stop the worker. Never raises, never hangs past timeout."""
         self._stopped = True
         src, self._source = self._source, None
         if src is not None:
-            closer = getattr(src, "close", None) or getattr(src, "stop", None)
+            closer = getattr(src, "close", None)
             try:
-                if closer is not None:
-                    res = closer()
-                    if inspect.isawaitable(res):
-                        await asyncio.wait_for(res, timeout)
+                # an async close is a clean logoff (DTC); file feeds just stop with their task
+                if closer is not None and inspect.iscoroutinefunction(closer):
+                    await asyncio.wait_for(closer(), timeout)
             except Exception as exc:   # a peer that vanished must not block shutdown
                 log.warning("%s: source close: %r", self.name, exc)
         task, self._task = self._task, None

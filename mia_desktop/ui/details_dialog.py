@@ -238,7 +238,8 @@ class DetailsDialog(QDialog):
         self.raise_()
         self.activateWindow()
 
-    def show_signal(self, sig: Signal, row: BlotterRow | None = None, heat: HeatPatch | None = None) -> None:
+    def show_signal(self, sig: Signal, row: BlotterRow | None = None,
+                    heat: HeatPatch | QImage | None = None) -> None:
         self.signal = sig
         long = sig.direction == "long"
         colour = colors.LONG if long else colors.SHORT
@@ -277,8 +278,12 @@ class DetailsDialog(QDialog):
         colour = colors.MUTED if row.pnl_usd is None else (colors.LONG if good else colors.SHORT)
         self.outcome_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
-    def set_heat(self, heat: HeatPatch | None) -> None:
-        if heat is None or heat.sizes.size == 0:
+    def set_heat(self, heat: HeatPatch | QImage | None) -> None:
+        """A heatmap picture (the live view's own `snapshot_region`) or a patch cut from history."""
+        if isinstance(heat, QImage) and not heat.isNull():
+            self.heat_label.setPixmap(QPixmap.fromImage(heat))
+            return
+        if not isinstance(heat, HeatPatch) or heat.sizes.size == 0:
             self.heat_label.setPixmap(QPixmap())
             self.heat_label.setText("no heatmap history for this signal")
             return

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -62,14 +62,14 @@ class Placeholder(QLabel):
         return lambda *a, **k: None
 
 
-def make_heatmap(settings: Any = None, renderer: str | None = None) -> QWidget:
+def make_heatmap(settings: Any = None, renderer: str | None = None, instrument: Any = None) -> QWidget:
     try:
         from mia_desktop.ui.heatmap.view import HeatmapView
     except ImportError as exc:
         log.warning("heatmap view not available: %s", exc)
         return Placeholder("Heatmap", str(exc))
     try:
-        return _construct(HeatmapView, settings=settings, renderer=renderer)
+        return _construct(HeatmapView, instrument=instrument, settings=settings, renderer=renderer)
     except Exception as exc:  # a broken GPU driver must not stop the app: say so, keep running
         log.exception("heatmap view failed to start")
         return Placeholder("Heatmap", f"{type(exc).__name__}: {exc}")
@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.demo = demo
         self.setWindowTitle(window_title(demo))
         self.resize(1600, 1000)
-        self.details_provider: Callable[[TradeSignal], HeatPatch | None] | None = None
+        self.details_provider: Callable[[TradeSignal], HeatPatch | QImage | None] | None = None
         self.heatmap_factory: Callable[[str], QWidget] = lambda name: make_heatmap()
         self.panes: dict[str, InstancePane] = {}
         self._details: DetailsDialog | None = None
