@@ -92,12 +92,15 @@ def test_source_specific_requirements() -> None:
 def test_duplicate_names_and_endpoints_refused() -> None:
     es = default_instance("ES")
     dup_name = Settings(instances=(es, dataclasses.replace(default_instance("NQ"), name="es")))
-    assert [e.field for e in validate_settings(dup_name)] == ["instances[es].name"]
+    errs = validate_settings(dup_name)
+    assert [e.field for e in errs] == ["instances[ES].name", "instances[es].name"]
+    assert "also named 'es'" in errs[0].message and "already named 'ES'" in errs[1].message
     dup_ep = Settings(
         instances=(es, dataclasses.replace(default_instance("NQ"), port=11099, host="localhost"))
     )
     errs = validate_settings(dup_ep)
-    assert [e.field for e in errs] == ["instances[NQ].port"] and "already uses" in errs[0].message
+    assert [e.field for e in errs] == ["instances[ES].port", "instances[NQ].port"]
+    assert "'NQ' already uses" in errs[0].message and "'ES' already uses" in errs[1].message
     # a disabled duplicate endpoint is harmless
     ok = Settings(instances=(es, dataclasses.replace(default_instance("NQ"), port=11099, enabled=False)))
     assert validate_settings(ok) == []

@@ -294,47 +294,61 @@ def _key(host: str) -> str:
     return "127.0.0.1" if h in ("localhost", "::1", "127.0.0.1") else h
 
 
+def custom_profile_errors(s: Settings) -> list[dict[str, str]]:
+    """Per custom profile (same order): field name -> message, including duplicate names."""
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for p in s.custom_profiles:
+        errs = validate_profile_fields(p)
+        if "name" not in errs and p.name.casefold() in seen:
+            errs["name"] = f"Another custom profile is already named {p.name!r}."
+        seen.add(p.name.casefold())
+        out.append(errs)
+    return out
+
+
+def profile_known(s: Settings, name: str) -> bool:
+    return name.strip().lower() in PROFILES or any(p.name == name for p in s.custom_profiles)
+
+
+def instance_errors(s: Settings) -> list[dict[str, str]]:
+    """Per instance (same order): field name -> message, including the cross-instance checks
+    (duplicate names, two enabled DTC instances on one host:port, unknown profile)."""
+    out: list[dict[str, str]] = [validate_instance(inst) for inst in s.instances]
+    by_name: dict[str, list[int]] = {}
+    by_endpoint: dict[tuple[str, int], list[int]] = {}
+    for n, inst in enumerate(s.instances):
+        by_name.setdefault(inst.name.strip().casefold(), []).append(n)
+        if inst.source == "dtc" and inst.enabled:
+            by_endpoint.setdefault((_key(inst.host), inst.port), []).append(n)
+        if "profile" not in out[n] and not profile_known(s, inst.profile):
+            out[n]["profile"] = f"Unknown profile {inst.profile!r}."
+    # both sides of a clash get the message, so it shows next to the field being edited
+    for group in by_name.values():
+        for n in group[1:] if len(group) > 1 else ():
+            out[n].setdefault("name", f"Another instance is already named {s.instances[group[0]].name!r}.")
+        if len(group) > 1:
+            out[group[0]].setdefault(
+                "name", f"Another instance is also named {s.instances[group[1]].name!r}."
+            )
+    for group in by_endpoint.values():
+        if len(group) > 1:
+            for n in group:
+                other = s.instances[group[1] if n == group[0] else group[0]]
+                inst = s.instances[n]
+                out[n].setdefault("port", f"Instance {other.name!r} already uses {inst.host}:{inst.port}.")
+    return out
+
+
 def validate_settings(s: Settings) -> list[FieldError]:
     """Every problem in `s`, each naming its field. An empty list means valid."""
     out: list[FieldError] = []
-    seen_names: dict[str, str] = {}
-    seen_endpoints: dict[tuple[str, int], str] = {}
-    custom_names: set[str] = set()
-    for i, p in enumerate(s.custom_profiles):
-        label = f"custom_profiles[{p.name or i}]"
-        errs = validate_profile_fields(p)
-        if "name" not in errs and p.name.casefold() in custom_names:
-            errs["name"] = f"Another custom profile is already named {p.name!r}."
-        out += [FieldError(f"{label}.{k}", m) for k, m in errs.items()]
-        custom_names.add(p.name.casefold())
-    profile_names = {n.lower() for n in PROFILES} | {p.name for p in s.custom_profiles}
-
-    def known(name: str) -> bool:
-        return name in profile_names or name.strip().lower() in PROFILES
-
-    if not known(s.profile):
+    for i, (p, errs) in enumerate(zip(s.custom_profiles, custom_profile_errors(s), strict=True)):
+        out += [FieldError(f"custom_profiles[{p.name or i}].{k}", m) for k, m in errs.items()]
+    if not profile_known(s, s.profile):
         out.append(FieldError("profile", f"Unknown profile {s.profile!r}."))
-    for i, inst in enumerate(s.instances):
-        label = f"instances[{inst.name or i}]"
-        out += [FieldError(f"{label}.{k}", m) for k, m in validate_instance(inst).items()]
-        folded = inst.name.strip().casefold()
-        if folded in seen_names:
-            out.append(
-                FieldError(f"{label}.name", f"Another instance is already named {seen_names[folded]!r}.")
-            )
-        seen_names.setdefault(folded, inst.name)
-        if inst.profile.strip() and not known(inst.profile):
-            out.append(FieldError(f"{label}.profile", f"Unknown profile {inst.profile!r}."))
-        if inst.source == "dtc" and inst.enabled:
-            ep = (_key(inst.host), inst.port)
-            if ep in seen_endpoints:
-                out.append(
-                    FieldError(
-                        f"{label}.port",
-                        f"Instance {seen_endpoints[ep]!r} already uses {inst.host}:{inst.port}.",
-                    )
-                )
-            seen_endpoints.setdefault(ep, inst.name)
+    for i, (inst, errs) in enumerate(zip(s.instances, instance_errors(s), strict=True)):
+        out += [FieldError(f"instances[{inst.name or i}].{k}", m) for k, m in errs.items()]
     out += [FieldError(f"alerts.{k}", m) for k, m in validate_alerts(s.alerts).items()]
     out += [FieldError(f"heatmap.{k}", m) for k, m in validate_heatmap(s.heatmap).items()]
     out += [FieldError(f"risk.{k}", m) for k, m in validate_risk(s.risk).items()]

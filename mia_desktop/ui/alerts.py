@@ -136,12 +136,12 @@ class AlertPlayer(QObject):
         self._sound(key, sig.signal_id or f"{sig.instrument}-{sig.ts_us}-{sig.direction}")
         return True
 
-    def test(self, key: str = "elite_long") -> bool:
-        """The settings dialog's Test button: play `key` now at the current volume, ignoring mute
-        and cooldown (the user asked for it)."""
+    def test(self, key: str = "elite_long", volume: float | None = None) -> bool:
+        """The settings dialog's Test button: play `key` now, ignoring mute and cooldown (the user
+        asked for it), at `volume` (the dialog's unsaved slider) or the configured volume."""
         if key not in SOUND_FILES:
             raise ValueError(f"unknown sound {key!r}; one of {', '.join(SOUND_FILES)}")
-        self._sound(key, f"test:{key}")
+        self._sound(key, f"test:{key}", volume)
         return True
 
     # ------------------------------------------------------------ internals
@@ -150,11 +150,11 @@ class AlertPlayer(QObject):
         self.last_reason = reason
         return False
 
-    def _sound(self, key: str, signal_id: str) -> None:
+    def _sound(self, key: str, signal_id: str, volume: float | None = None) -> None:
         self.last_sound = key
         effect = self._effects.get(key)
         if self._unavailable is None and effect is not None:
-            effect.setVolume(max(0.0, min(1.0, self._settings.volume)))
+            effect.setVolume(max(0.0, min(1.0, self._settings.volume if volume is None else volume)))
             effect.play()
             self._pending_flash = signal_id
             self.last_reason = f"played {key}"
