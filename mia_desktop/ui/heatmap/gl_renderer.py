@@ -17,11 +17,13 @@ GL 3.3 core, R8 + RGBA8 textures and texelFetch only: what old Intel laptop driv
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtGui import QPainter
+import shiboken6
+from PySide6.QtGui import QOpenGLContext, QPainter
 from PySide6.QtOpenGL import (
     QOpenGLShader,
     QOpenGLShaderProgram,
@@ -118,6 +120,9 @@ class GlHeatWidget(QOpenGLWidget):
 
 
 class GlRenderer:
+    # Tallest strip of the folded ring; the self-test lowers it to exercise folding on small data.
+    max_strip_h = int(os.environ.get("MIA_GL_STRIP_H", "16384"))
+
     def __init__(self, store: HeatStore, parent: QWidget | None = None) -> None:
         self.store = store
         self.widget = GlHeatWidget(self, parent)
@@ -167,8 +172,9 @@ class GlRenderer:
         f = ctx.functions()
         max_tex = int(f.glGetIntegerv(GL_MAX_TEXTURE_SIZE) or 0) if hasattr(f, "glGetIntegerv") else 8192
         max_tex = max(min(max_tex, 16384), 2048)
+        strip_cap = max(min(max_tex, self.max_strip_h), 16)
         cap, rows = self.store.capacity, self.store.rows
-        self._strip_h = min(cap, max_tex)
+        self._strip_h = min(cap, strip_cap)
         self._strips = math.ceil(cap / self._strip_h)
         if self._strips * rows > max_tex:
             raise GlSetupError(f"history {cap}x{rows} does not fit a {max_tex}^2 texture")
@@ -199,6 +205,7 @@ class GlRenderer:
         lut.allocateStorage(QOpenGLTexture.PixelFormat.RGBA, QOpenGLTexture.PixelType.UInt8)
         lut.setMinMagFilters(QOpenGLTexture.Filter.Nearest, QOpenGLTexture.Filter.Nearest)
         self._lut = lut
+        ctx.aboutToBeDestroyed.connect(self._release_gl)  # Qt makes the context current first
         self.store._full_dirty = True
 
     def _upload(self, f: object) -> None:
@@ -280,5 +287,31 @@ class GlRenderer:
         if self.on_painted is not None:
             self.on_painted(self.last_paint_done, frame.newest_g)
 
+    def _release_gl(self) -> None:
+        """Free GL objects; the context must be current (Qt warns or crashes otherwise)."""
+        if QOpenGLContext.currentContext() is None:
+            return
+        for tex in (self._cells, self._lut):
+            if tex is not None and tex.isCreated():
+                tex.destroy()
+        if self._vao is not None and self._vao.isCreated():
+            self._vao.destroy()
+        self._cells = self._lut = None
+        self._vao = None
+        self._program = None
+
     def close(self) -> None:
+        """Release GL objects and delete the GL widget now, while its window still exists
+        (a QOpenGLWidget destroyed late, with its top-level window, can crash Qt)."""
         self.on_painted = None
+        self.on_failed = None
+        w = self.widget
+        if not shiboken6.isValid(w):
+            return
+        if w.context() is not None and w.context().isValid():
+            w.makeCurrent()
+            self._release_gl()
+            w.doneCurrent()
+        w.hide()
+        w.setParent(None)
+        shiboken6.delete(w)

@@ -35,7 +35,8 @@ PATTERN_BID = PATTERN_BASE + 55
 PATTERN_ASK = PATTERN_BASE + 56
 
 
-def test_pattern_columns(n: int = PATTERN_COLS, column_us: int = 100_000) -> list[HeatColumn]:
+def test_pattern_columns(n: int = PATTERN_COLS, column_us: int = 100_000, *, with_best: bool = True
+                         ) -> list[HeatColumn]:
     cols = []
     for c in range(n):
         bid = np.zeros(PATTERN_ROWS, np.float32)
@@ -46,7 +47,7 @@ def test_pattern_columns(n: int = PATTERN_COLS, column_us: int = 100_000) -> lis
                 side[b.tick0 - PATTERN_BASE:b.tick1 - PATTERN_BASE] = b.size
         z = np.zeros(PATTERN_ROWS, np.float32)
         cols.append(HeatColumn(c, T0_US + (c + 1) * column_us, PATTERN_BASE, bid, ask, z, z,
-                               PATTERN_BID, PATTERN_ASK))
+                               PATTERN_BID if with_best else None, PATTERN_ASK if with_best else None))
     return cols
 
 

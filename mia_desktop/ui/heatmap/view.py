@@ -12,12 +12,15 @@ Keys: +/- zoom time, PgUp/PgDn zoom price, arrows pan, F follow on/off, Home res
 
 from __future__ import annotations
 
+import atexit
 import time
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QGridLayout, QToolButton, QWidget
 
@@ -32,6 +35,16 @@ from mia_desktop.ui.heatmap.scale import ScaleError, ScaleParams
 from mia_desktop.ui.heatmap.snapshot import render_region
 from mia_desktop.ui.heatmap.store import HeatStore, Marker
 from mia_desktop.ui.heatmap.viewport import ViewState
+
+_LIVE_VIEWS: weakref.WeakSet[HeatmapView] = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_all() -> None:
+    """Free GL widgets before interpreter teardown destroys windows in arbitrary order."""
+    for v in list(_LIVE_VIEWS):
+        if shiboken6.isValid(v):
+            v.shutdown()
 
 
 class HeatmapView(QWidget):
@@ -93,6 +106,11 @@ class HeatmapView(QWidget):
         self.timer.setInterval(max(int(1000 / max(min(fps, 60), 1)), 16))
         self.timer.timeout.connect(self._tick)
         self.timer.start()
+        self._shut = False
+        _LIVE_VIEWS.add(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
 
     # ---- public API -----------------------------------------------------------------------
     @property
@@ -233,6 +251,8 @@ class HeatmapView(QWidget):
 
     # ---- frames ---------------------------------------------------------------------------
     def _tick(self) -> bool:
+        if self._shut:
+            return False
         if self.store.version == self._seen_version and not self._dirty:
             self.frames_skipped += 1
             return False
@@ -269,9 +289,10 @@ class HeatmapView(QWidget):
         if old is not None:
             self._grid.removeWidget(old.widget)
             old.widget.removeEventFilter(self)
-            old.close()
             old.widget.hide()
-            old.widget.deleteLater()
+            old.close()
+            if shiboken6.isValid(old.widget):
+                old.widget.deleteLater()
         self.renderer = new
         self._grid.addWidget(new.widget, 0, 0)
         new.widget.setFocusProxy(self)
@@ -393,6 +414,15 @@ class HeatmapView(QWidget):
         else:
             super().keyPressEvent(ev)
 
-    def closeEvent(self, ev: Any) -> None:
+    def shutdown(self) -> None:
+        """Stop the frame timer and free the renderer (GL textures, GL widget) now. Final: call
+        it when the window closes (also hooked to QApplication.aboutToQuit)."""
         self.timer.stop()
+        if self.renderer is not None and not self._shut:
+            self._shut = True
+            self._grid.removeWidget(self.renderer.widget)
+            self.renderer.close()
+
+    def closeEvent(self, ev: Any) -> None:
+        self.shutdown()
         super().closeEvent(ev)
