@@ -95,7 +95,7 @@ class AppController:
 
     def configs(self) -> list[InstanceConfig]:
         if self.demo:
-            return list(demo_instances())
+            return list(demo_instances(self.settings.profile))
         return [c for c in self.settings.instances if c.enabled]
 
     async def start(self) -> MainWindow:
@@ -177,7 +177,6 @@ class AppController:
             return pane.heatmap if pane is not None else None
 
         bridge.columns_ready.connect(lambda n, cols: _call(hm(n), "add_columns", cols))
-        bridge.history_reset.connect(lambda n, view: self._history_reset(hm(n), view))
         bridge.trades_ready.connect(lambda n, tr: _call(hm(n), "add_trades", tr))
         bridge.best_changed.connect(lambda n, b, a: _call(hm(n), "set_best", b, a))
         bridge.vix_changed.connect(lambda v, r, m: _call(win.gauge, "set_reading", v, r, m))
@@ -196,15 +195,11 @@ class AppController:
             fb = getattr(self.alert, "fallback", None)
             if fb is not None:
                 fb.connect(self._alert_fallback)
+            told = getattr(self.alert, "audio_unavailable", None)
+            if told is not None:   # said once by the player; the status bar keeps it a while
+                told.connect(lambda text: win.flash_status(text, 15000))
 
     # -- view updates ---------------------------------------------------------------------------
-    def _history_reset(self, heatmap: Any, view: Any) -> None:
-        for method in ("load_history", "set_history", "reset_history"):
-            fn = getattr(heatmap, method, None)
-            if fn is not None:
-                fn(view)
-                return
-
     def _on_patterns(self, name: str, events: list[Any]) -> None:
         assert self.window is not None
         for ev in events:
@@ -308,19 +303,22 @@ class AppController:
         except ImportError as exc:
             self.window.flash_status(f"Settings dialog not available: {exc}")
             return None
-        dlg = SettingsDialog(self.settings, self.window)
-        dlg.applied.connect(self.apply_settings)
+        dlg = _construct(SettingsDialog, settings=self.settings, parent=self.window, store=self.store,
+                         player=self.alert)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.applied.connect(self.apply_settings)   # the dialog has saved the file (and the keyring)
         self._settings_dialog = dlg
         dlg.open()
         return dlg
 
-    def apply_settings(self, new: Settings) -> None:
-        """Save, then restart only the instances whose configuration changed."""
+    def apply_settings(self, new: Settings, *, save: bool = False) -> set[str]:
+        """Take new settings (saved by the dialog, or here with save=True) and restart only the
+        instances whose configuration changed. Returns the names restarted."""
         from mia_desktop.config.settings import changed_instances
 
         assert self.window is not None
         old = self.settings
-        if self.store is not None:
+        if save and self.store is not None:
             try:
                 self.store.save(new)
             except Exception as exc:
@@ -332,12 +330,18 @@ class AppController:
             _call(pane.heatmap, "set_settings", new.heatmap)
         was_demo = self.demo
         self.demo = bool(getattr(self.args, "demo", False)) or new.is_demo
-        changed = set(self.instances) | {c.name for c in self.configs()} if was_demo != self.demo \
-            else changed_instances(old, new)
+        if was_demo != self.demo:
+            changed = set(self.instances) | {c.name for c in self.configs()}
+        elif self.demo:   # the demo instances are built from the shared settings (profile, risk, …)
+            changed = changed_instances(dataclasses.replace(old, instances=demo_instances(old.profile)),
+                                        dataclasses.replace(new, instances=demo_instances(new.profile)))
+        else:
+            changed = changed_instances(old, new)
         self.window.setWindowTitle(_title(self.demo))
         self.window.status.set_demo(self.demo)
         if changed:
             self._restarting = asyncio.get_event_loop().create_task(self.restart(changed))
+        return changed
 
     async def restart(self, names: set[str]) -> None:
         assert self.bridge is not None and self.window is not None
@@ -347,10 +351,11 @@ class AppController:
                 await runner.stop()
         cfgs = self.configs()
         self.instances = {c.name: c for c in cfgs}
+        kept_panes = set(self.window.panes)
         self.window.set_instances([c.name for c in cfgs])
         for c in cfgs:
             if c.name in names:
-                if c.name in self.window.panes:
+                if c.name in kept_panes:   # its history belonged to the old worker: start afresh
                     self.window.replace_heatmap(c.name)
                 self._start_instance(c)
         if not any(c.source == "sim" for c in cfgs):

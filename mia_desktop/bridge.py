@@ -4,9 +4,9 @@ How this works: the bridge holds the running instances and pulls from them on tw
 GUI thread — never one Qt signal per market message:
 
 * fast (default 30 Hz): each worker's latest immutable snapshot. When it changed, the new heatmap
-  columns, the trades not yet shown, best bid/ask and the VIX reading go out as Qt signals. Columns
-  are numbered; a gap (the bridge fell behind the worker's bounded column list) makes the bridge
-  emit the worker's full history copy instead, so the heatmap never silently misses a column.
+  columns (deduplicated by their sequence number: a snapshot carries a window of the newest ones),
+  the trades not yet shown, best bid/ask and the VIX reading go out as Qt signals. A gap in the
+  numbers (only a max-speed replay outruns a 30 Hz reader) is counted here and in the view.
 * slow (default 4 Hz): each worker's `output` queue, drained to the end (it is the authoritative
   stream of pattern events and signals), status reports, message rates and data age. Every signal
   is appended to the journal (durable on return) *before* the alert player sees it, then handed to
@@ -47,8 +47,7 @@ class _Tracked:
 
 
 class Bridge(QObject):
-    columns_ready = Signal(str, object)        # name, tuple[HeatColumn, ...] (contiguous)
-    history_reset = Signal(str, object)        # name, HeatmapHistoryView (after a gap)
+    columns_ready = Signal(str, object)        # name, tuple[HeatColumn, ...] new since the last tick
     trades_ready = Signal(str, object)         # name, tuple[Trade, ...] new since last tick
     best_changed = Signal(str, object, object)  # name, best bid ticks | None, best ask ticks | None
     snapshot_ready = Signal(str, object)       # name, InstrumentSnapshot (4 Hz, for headers)
@@ -68,6 +67,7 @@ class Bridge(QObject):
         self._tracked: dict[str, _Tracked] = {}
         self._vix: tuple[float, str] | None = None
         self.signals_seen = 0
+        self.column_gaps = 0
         self.fast = QTimer(self)
         self.fast.setInterval(max(1, round(1000 / fast_hz)))
         self.fast.timeout.connect(self.tick_fast)
@@ -124,19 +124,17 @@ class Bridge(QObject):
                     self.vix_changed.emit(float(snap.vix), regime, REGIME_MULTIPLIER.get(regime, 1.0))
 
     def _columns(self, name: str, t: _Tracked, snap: Any) -> None:
-        cols = snap.columns
+        cols = snap.columns   # a bounded window of the newest columns, numbered: dedupe by seq
         if not cols:
             return
-        if t.last_col_seq is not None and cols[-1].seq <= t.last_col_seq:
-            return   # same columns as before (snapshot changed for another reason)
-        if t.last_col_seq is not None and cols[0].seq > t.last_col_seq + 1:
-            # we missed columns between two snapshots: redraw from the full history copy
-            copy = getattr(t.runner.worker, "history_copy", None)
-            if copy is not None:
-                self.history_reset.emit(name, copy())
-            t.last_col_seq = cols[-1].seq
-            return
-        fresh = cols if t.last_col_seq is None else tuple(c for c in cols if c.seq > t.last_col_seq)
+        last = t.last_col_seq
+        if last is not None and cols[-1].seq <= last:
+            return   # same columns as before (the snapshot changed for another reason)
+        if last is not None and cols[0].seq > last + 1:
+            # the worker made more columns than its window holds between two of our ticks (a
+            # max-speed replay): the view gets what is there and counts the gap in its own stats
+            self.column_gaps += 1
+        fresh = cols if last is None else tuple(c for c in cols if c.seq > last)
         t.last_col_seq = cols[-1].seq
         if fresh:
             self.columns_ready.emit(name, fresh)

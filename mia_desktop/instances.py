@@ -32,10 +32,10 @@ log = logging.getLogger(__name__)
 DEMO_SYMBOLS = ("ES", "NQ")
 
 
-def demo_instances() -> tuple[InstanceConfig, ...]:
+def demo_instances(profile: str = "production") -> tuple[InstanceConfig, ...]:
     """The two instances a fresh install runs: ES and NQ from the simulator over loopback DTC."""
     return tuple(InstanceConfig(name=s, instrument=s, source="sim", symbol=s, vix_source="sim",
-                                port=0) for s in DEMO_SYMBOLS)
+                                port=0, profile=profile) for s in DEMO_SYMBOLS)
 
 
 def instrument_of(cfg: InstanceConfig) -> Instrument:

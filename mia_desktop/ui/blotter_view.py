@@ -67,11 +67,13 @@ class BlotterView(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         widths = {"Time": 72, "Instr": 52, "Dir": 52, "Tier": 56, "Score": 52, "Patterns": 230,
                   "VIX regime": 82, "Qty": 40, "Entry": 76, "Stop": 76, "Target": 76, "Paper outcome": 110}
         for name, w in widths.items():
             self.table.setColumnWidth(COL[name], w)
+        self.table.setColumnWidth(COL["Risk"], 120)
+        header.setSectionResizeMode(COL["Patterns"], QHeaderView.ResizeMode.Stretch)
         self.table.clicked.connect(self._on_clicked)
         self.table.activated.connect(self._on_clicked)
 

@@ -1,0 +1,77 @@
+"""Bridge: a real replay runner -> worker -> bridge at display rate; journal before alert."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from conftest import ES_DEPTH
+from signal_factory import make_signal
+
+from mia_desktop.app import run_in_qasync
+from mia_desktop.bridge import Bridge
+from mia_desktop.config.settings import InstanceConfig, Settings
+from mia_desktop.instances import InstanceRunner
+from mia_desktop.storage.journal import Journal
+from mia_desktop.ui.alerts import AlertPlayer
+
+
+def test_replay_flows_through_bridge_to_qt_signals(qtbot, tmp_path, shared_data) -> None:
+    cfg = InstanceConfig("R", instrument="ES", source="replay", symbol="ES", replay_file=str(ES_DEPTH),
+                         replay_speed=0.0, vix_source="none")   # as fast as possible
+    runner = InstanceRunner(cfg, Settings())
+    bridge = Bridge(None, None, fast_hz=60, slow_hz=10)
+    bridge.add(runner)
+    cols: list[int] = []
+    trades: list[object] = []
+    best: list[tuple[object, object]] = []
+    statuses: list[str] = []
+    stats: list[float] = []
+    bridge.columns_ready.connect(lambda n, cs: cols.extend(c.seq for c in cs))
+    bridge.trades_ready.connect(lambda n, ts: trades.extend(ts))
+    bridge.best_changed.connect(lambda n, b, a: best.append((b, a)))
+    bridge.status_changed.connect(lambda n, st: statuses.append(st.state))
+    bridge.stats_changed.connect(lambda n, rate, age: stats.append(rate))
+
+    async def scenario() -> None:
+        runner.start()
+        bridge.start()
+        t0 = time.monotonic()
+        try:
+            while time.monotonic() - t0 < 15 and (len(cols) < 50 or not trades):
+                await asyncio.sleep(0.05)
+        finally:
+            bridge.stop()
+            await runner.stop()
+
+    run_in_qasync(scenario())
+    assert len(cols) >= 50, "heatmap columns reached the Qt side"
+    assert cols == sorted(set(cols)), "each column once, in order"
+    assert trades and len({id(t) for t in trades}) == len(trades), "each trade once"
+    assert best and best[-1][0] is not None and best[-1][0] < best[-1][1]
+    assert "connected" in statuses
+    assert max(stats) > 0
+    assert not runner.worker.running
+
+
+def test_signal_is_journaled_before_the_alert_plays(qtbot, tmp_path) -> None:
+    cfg = InstanceConfig("ES", instrument="ES", source="sim", vix_source="none")
+    runner = InstanceRunner(cfg, Settings())   # not started: only its worker's output queue is used
+    journal = Journal(tmp_path / "j.sqlite3")
+    player = AlertPlayer(audio=False)
+    bridge = Bridge(journal, player)
+    bridge.add(runner)
+    in_journal_when_played: list[bool] = []
+    player.played.connect(lambda sid: in_journal_when_played.append(journal.get(sid) is not None))
+    got: list[object] = []
+    bridge.signals_ready.connect(got.extend)
+    elite = make_signal(1, tier="elite", score=0.8)
+    limited = make_signal(2, tier="elite", score=0.8, direction="short", risk_state="rate_limited")
+    runner.worker.output.put(elite)          # the worker's real output queue
+    runner.worker.output.put(limited)
+    bridge.tick_slow()
+    assert [s.signal_id for s in got] == [elite.signal_id, limited.signal_id]
+    assert in_journal_when_played == [True]            # one alert (the rate-limited one is silent)
+    assert journal.get(limited.signal_id) is not None  # ...but journaled all the same
+    assert bridge.signals_seen == 2
+    journal.close()
