@@ -185,7 +185,7 @@ def test_changed_instances_only_the_ones_that_changed() -> None:
     assert changed_instances(old, dataclasses.replace(old, instances=old.instances[:1])) == {"NQ"}
     # alerts and colour map restart nothing; risk restarts every instance
     quiet = dataclasses.replace(
-        old, alerts=AlertSettings(muted=True), heatmap=HeatmapSettings(colormap="gray")
+        old, alerts=AlertSettings(muted=True), heatmap=HeatmapSettings(colormap="grey")
     )
     assert changed_instances(old, quiet) == set()
     risk = dataclasses.replace(old, risk=dataclasses.replace(old.risk, base_contracts=1))

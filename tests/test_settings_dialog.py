@@ -241,3 +241,12 @@ def test_test_button_plays_through_the_alert_player(qtbot) -> None:  # type: ign
     with qtbot.waitSignal(player.played, timeout=1000) as blocker:
         qtbot.mouseClick(d.test_short, Qt.MouseButton.LeftButton)
     assert blocker.args == ["test:elite_short"] and player.last_sound == "elite_short"
+
+
+def test_colour_maps_offered_are_the_ones_the_heatmap_draws() -> None:
+    from mia_desktop.config.settings import COLORMAPS
+    from mia_desktop.ui.heatmap.colormaps import COLORMAP_NAMES, colormap_lut
+
+    assert set(COLORMAPS) == set(COLORMAP_NAMES)
+    for name in COLORMAPS:
+        assert colormap_lut(name).shape == (256, 4)

@@ -38,7 +38,7 @@ SOURCE_LABELS = {
 }
 ENCODINGS = ("binary", "json", "compact")
 VIX_SOURCES = ("sim", "dtc", "scid", "csv", "none")
-COLORMAPS = ("bookmap", "viridis", "inferno", "magma", "plasma", "gray")
+COLORMAPS = ("bookmap", "viridis", "inferno", "grey")  # = ui/heatmap/colormaps.py COLORMAP_NAMES
 SCALES = ("log", "linear")
 RENDERERS = ("auto", "gpu", "cpu")
 DEFAULT_HOST = "127.0.0.1"
