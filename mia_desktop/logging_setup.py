@@ -228,3 +228,47 @@ def _has_fileno(stream: Any) -> bool:
     except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
         return False
     return True
+
+
+FIRST_FRAME_MESSAGE = "first frame painted"
+_first_frame: dict[str, Any] = {"filter": None}
+
+
+def watch_first_frame() -> None:
+    """Log one line when any top-level window paints for the first time, then stop watching.
+
+    The line carries the wall-clock time (`epoch=`) so a launcher can compute process start to
+    first frame; call once right after the QApplication exists. Qt is imported here, lazily, so
+    headless commands that use this module never load it.
+    """
+    if _first_frame["filter"] is not None:
+        return
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    import time
+
+    t0 = time.perf_counter()
+
+    class _FirstPaint(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if (
+                event.type() == QEvent.Type.Paint
+                and isinstance(obj, QWidget)
+                and obj.isWindow()
+                and _first_frame["filter"] is self
+            ):
+                _first_frame["filter"] = False  # once per process
+                app.removeEventFilter(self)
+                logging.getLogger(__name__).info(
+                    "%s: %s after %.0f ms from watch start (epoch=%.3f)",
+                    FIRST_FRAME_MESSAGE, type(obj).__name__, (time.perf_counter() - t0) * 1000, time.time(),
+                )
+            return False
+
+    f = _FirstPaint(app)
+    _first_frame["filter"] = f
+    app.installEventFilter(f)

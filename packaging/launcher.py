@@ -1,9 +1,9 @@
 """Entry script of the frozen app (PyInstaller): the same `main()` as `mia-desktop`.
 
-`--bundle-check` (first argument, frozen builds only need it) imports every module of the package,
-reads the bundled resources, starts an offscreen QApplication and asks keyring for its backend,
-then prints one JSON line and exits 0 when all worked: a smoke test of the bundle itself that
-does not depend on the GUI.
+`--bundle-check [REPORT.json]` (first argument; for the packaging smoke test) imports every
+module of the package, reads the bundled resources, starts an offscreen QApplication and asks
+keyring for its backend, then prints one JSON line (also written to REPORT.json, since a windowed
+Windows exe has no stdout) and exits 0 when all worked: a check of the bundle that needs no GUI.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 
-def bundle_check() -> int:
+def bundle_check(out: str | None = None) -> int:
     import importlib
     import json
     import os
@@ -59,7 +59,12 @@ def bundle_check() -> int:
         report["keyring"] = type(keyring.get_keyring()).__module__
     except Exception as e:
         report["failed"]["keyring"] = f"{type(e).__name__}: {e}"
-    print(json.dumps(report, sort_keys=True), flush=True)
+    text = json.dumps(report, sort_keys=True)
+    if out:  # a windowed Windows exe has no stdout: the report goes to a file as well
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(text)
+    if sys.stdout is not None:
+        print(text, flush=True)
     return 0 if not report["failed"] else 1
 
 
@@ -67,7 +72,7 @@ if __name__ == "__main__":
     # A frozen Windows exe re-runs itself for multiprocessing children; this returns at once otherwise.
     multiprocessing.freeze_support()
     if sys.argv[1:2] == ["--bundle-check"]:
-        sys.exit(bundle_check())
+        sys.exit(bundle_check(sys.argv[2] if len(sys.argv) > 2 else None))
     from mia_desktop.cli import main
 
     sys.exit(main())

@@ -43,10 +43,15 @@ OTHER_EXCLUDES: tuple[str, ...] = (
 
 # Qt libraries and plugins that plugins of kept modules drag in (the virtual-keyboard input
 # context needs QtQuick/QtQml, the PDF image-format plugin needs QtPdf). Matched, lower-case,
-# against each binary's destination path in the bundle.
+# against each binary's file name in the bundle.
 DROP_BINARIES: tuple[str, ...] = (
     "qt6pdf", "qt6quick", "qt6qml", "qt6virtualkeyboard", "qtvirtualkeyboardplugin", "qpdf",
     "qt6webengine", "qt6designer",
+    # The FFmpeg media backend serves QMediaPlayer/cameras; alerts use QSoundEffect, which Qt's
+    # multimedia library plays without any backend plugin ("Only QMediaDevices, QAudioDevice,
+    # QSoundEffect, QAudioSink, and QAudioSource are available"). ~20 MB saved.
+    "ffmpegmediaplugin", "windowsmediaplugin", "avcodec", "avformat", "avutil", "swresample", "swscale",
+    "ffmpegstub",
 )
 EXCLUDES: tuple[str, ...] = QT_EXCLUDES + OTHER_EXCLUDES
 
@@ -71,6 +76,11 @@ def keep_binary(dest: str) -> bool:
     """False for a bundled library/plugin the app cannot use (see DROP_BINARIES)."""
     name = dest.replace("\\", "/").lower().rsplit("/", 1)[-1]
     return not any(d in name for d in DROP_BINARIES)
+
+
+def keep_data(dest: str) -> bool:
+    """False for Qt's own translations (the app is English-only; ~7 MB)."""
+    return "qt/translations/" not in dest.replace("\\", "/").lower()
 
 
 def data_files() -> list[tuple[str, str]]:

@@ -39,3 +39,19 @@ def test_about_uses_the_platform_folders_by_default(qtbot) -> None:
     assert "MIA Desktop" in dlg.info["settings"] and dlg.info["settings"].endswith("settings.json")
     assert dlg.info["version"] == __version__
     dlg.close()
+
+
+def test_about_follows_the_config_dir_override(qtbot, tmp_path: Path) -> None:
+    from mia_desktop import logging_setup
+
+    override = app_paths(tmp_path / "root")
+    logging_setup.configure(override.log_dir, console=False, redirect=False)
+    try:
+        dlg = show_about(None)
+        qtbot.addWidget(dlg)
+        assert dlg.info["journal"] == str(override.journal_file)
+        assert dlg.info["settings"] == str(override.settings_file)
+        assert dlg.info["log"].startswith(str(override.log_dir))
+        dlg.close()
+    finally:
+        logging_setup.shutdown()

@@ -93,3 +93,22 @@ def test_writer_bounds_a_line_without_end(tmp_path: Path) -> None:
     assert w._buf == ""
     shutdown()
     assert "y" * 1000 in path.read_text(encoding="utf-8")
+
+
+def test_first_frame_is_logged_once(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    path = configure(tmp_path, console=False, redirect=False)
+    logging_setup._first_frame["filter"] = None
+    logging_setup.watch_first_frame()
+    w = QLabel("hello")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.repaint()
+    w.update()
+    qtbot.wait(50)
+    text = path.read_text(encoding="utf-8")
+    assert text.count(logging_setup.FIRST_FRAME_MESSAGE) == 1
+    assert "QLabel" in text and "epoch=" in text
+    logging_setup._first_frame["filter"] = None

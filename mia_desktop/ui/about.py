@@ -60,9 +60,22 @@ def _link(path: Path) -> str:
     return f'<a href="{html.escape(url)}">{html.escape(str(path))}</a>'
 
 
+def current_paths() -> AppPaths:
+    """The folders this process uses. Under `--config-dir DIR` the log lives in DIR/logs
+    (storage.paths), so a configured log file outside the platformdirs log folder names the
+    override root; otherwise the platformdirs folders."""
+    default = app_paths()
+    log = logging_setup.log_file()
+    if log is not None and log.parent != default.log_dir and log.parent.name == "logs":
+        candidate = app_paths(log.parent.parent)
+        if candidate.log_dir == log.parent:
+            return candidate
+    return default
+
+
 def about_info(paths: AppPaths | None = None) -> dict[str, str]:
     """Plain-text facts shown in the box (also what "Copy" puts on the clipboard)."""
-    p = paths or app_paths()
+    p = paths or current_paths()
     log = logging_setup.log_file() or (p.log_dir / logging_setup.LOG_FILE_NAME)
     return {
         "version": __version__,
@@ -82,8 +95,8 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"About {APP_TITLE}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        self.info = about_info(paths)
-        p = paths or app_paths()
+        p = paths or current_paths()
+        self.info = about_info(p)
         lay = QVBoxLayout(self)
 
         top = QHBoxLayout()
