@@ -250,3 +250,19 @@ def test_colour_maps_offered_are_the_ones_the_heatmap_draws() -> None:
     assert set(COLORMAPS) == set(COLORMAP_NAMES)
     for name in COLORMAPS:
         assert colormap_lut(name).shape == (256, 4)
+
+
+def test_renamed_instance_keeps_its_password(qtbot, memkeyring: MemoryKeyring) -> None:  # type: ignore[no-untyped-def]
+    es = dataclasses.replace(default_instance("ES"), username="u1")
+    memkeyring.set_password("MIA Desktop", "ES/u1", "pw1")
+    d = make(qtbot, Settings(instances=(es,)))
+    d.instances_page.form.widgets["name"].setText("ES main")
+    assert d.apply()
+    assert memkeyring.store == {("MIA Desktop", "ES main/u1"): "pw1"}
+    # a typed password wins over the moved one, and an emptied one is removed
+    d.instances_page.password.setText("pw2")
+    d.instances_page.password.textEdited.emit("pw2")
+    assert d.apply()
+    assert memkeyring.store == {("MIA Desktop", "ES main/u1"): "pw2"}
+    d.instances_page.password.textEdited.emit("")
+    assert d.apply() and memkeyring.store == {}

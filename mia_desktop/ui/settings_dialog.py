@@ -257,6 +257,13 @@ class SettingsDialog(QDialog):
             return False
         new = self.current_settings()
         problems: list[str] = []
+        for old_name, old_user, name, user in self.instances_page.moved_credentials():
+            try:  # a renamed instance keeps its password
+                pw = credentials.get_password(old_name, old_user)
+                if pw is not None:
+                    credentials.set_password(name, user, pw)
+            except credentials.CredentialsError as exc:
+                problems.append(str(exc))
         for name, user, pw in self.instances_page.pending_passwords():
             try:
                 if pw:

@@ -80,6 +80,7 @@ def depth_file_check(folder: str) -> tuple[int, str]:
 class _InstRow:
     cfg: InstanceConfig
     password: str | None = None  # typed, not yet stored in the keyring
+    origin: tuple[str, str] = ("", "")  # (name, username) the keyring knows it by
 
 
 class InstancesPage(QWidget):
@@ -95,7 +96,7 @@ class InstancesPage(QWidget):
         super().__init__(parent)
         self._profile_names = profile_names
         self._has_password = has_password or (lambda _n, _u: False)
-        self.rows = [_InstRow(c) for c in instances]
+        self.rows = [_InstRow(c, origin=(c.name, c.username)) for c in instances]
         self._errors: list[dict[str, str]] = []
 
         self.list = QListWidget()
@@ -192,9 +193,24 @@ class InstancesPage(QWidget):
             if r.password is not None and r.cfg.username
         ]
 
+    def moved_credentials(self) -> list[tuple[str, str, str, str]]:
+        """(old name, old user, new name, new user) for instances renamed (or whose user name
+        changed) without a new password typed: their keyring entry should follow."""
+        return [
+            (*r.origin, r.cfg.name, r.cfg.username)
+            for r in self.rows
+            if r.password is None
+            and r.origin[1]
+            and r.cfg.username
+            and r.origin != (r.cfg.name, r.cfg.username)
+        ]
+
     def clear_pending_passwords(self) -> None:
+        """After an apply: typed passwords are stored, and every row is now known to the keyring
+        by its current name and user."""
         for r in self.rows:
             r.password = None
+            r.origin = (r.cfg.name, r.cfg.username)
         self.password.clear()
         self._refresh_password_hint()
 
