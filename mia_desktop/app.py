@@ -179,7 +179,8 @@ class AppController:
         bridge.columns_ready.connect(lambda n, cols: _call(hm(n), "add_columns", cols))
         bridge.trades_ready.connect(lambda n, tr: _call(hm(n), "add_trades", tr))
         bridge.best_changed.connect(lambda n, b, a: _call(hm(n), "set_best", b, a))
-        bridge.vix_changed.connect(lambda v, r, m: _call(win.gauge, "set_reading", v, r, m))
+        bridge.vix_changed.connect(lambda v, r, m: _call(win.gauge, "set_reading", v, r or None,
+                                                          m if r else None))
         bridge.patterns_ready.connect(self._on_patterns)
         bridge.signals_ready.connect(self._on_signals)
         bridge.outcome_changed.connect(lambda sid, o, p: win.blotter.model.set_outcome(sid, o, p))
@@ -202,6 +203,7 @@ class AppController:
     # -- view updates ---------------------------------------------------------------------------
     def _on_patterns(self, name: str, events: list[Any]) -> None:
         assert self.window is not None
+        self.window.add_patterns(events)
         for ev in events:
             if ev.family == "vix":
                 _call(self.window.gauge, "add_badge", ev.pattern)
@@ -525,5 +527,6 @@ def _setup_logging(paths: AppPaths) -> None:
 
         path = logging_setup.configure(paths.log_dir)
         crash.install(log_path=path)
+        logging_setup.watch_first_frame()   # one log line at the first paint (start-up time)
     except Exception as exc:   # logging must never stop the app from starting
         print(f"mia-desktop: logging not configured: {exc}", file=sys.stderr)

@@ -57,3 +57,14 @@ def test_blotter_click_opens_details_with_that_signal(qtbot) -> None:
     assert not w.details.heat_label.pixmap().isNull()
     assert not w.details.isModal()
     w.details.close()
+
+
+def test_pattern_tape_is_bounded_and_newest_first(qtbot) -> None:
+    w = MainWindow()
+    qtbot.addWidget(w)
+    evs = list(make_signal(0).patterns) * 200
+    w.add_patterns(evs[:5])
+    assert w.tape.count() == 5
+    w.add_patterns(evs, max_items=50)
+    assert w.tape.count() == 50
+    assert "iceberg" in w.tape.item(1).text() or "long_down_up" in w.tape.item(1).text()

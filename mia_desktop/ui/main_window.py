@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QSplitter,
     QToolButton,
@@ -153,12 +155,20 @@ class MainWindow(QMainWindow):
         side = QWidget()
         side_l = QVBoxLayout(side)
         side_l.setContentsMargins(4, 4, 4, 4)
-        side_l.addWidget(self.gauge, 1)
-        self.side_info = QLabel()
-        self.side_info.setWordWrap(True)
-        self.side_info.setStyleSheet(f"color: {theme.TEXT_DIM};")
-        side_l.addWidget(self.side_info)
-        side.setMaximumWidth(340)
+        self.gauge.setMinimumHeight(230)
+        self.gauge.setMaximumHeight(300)
+        side_l.addWidget(self.gauge)
+        tape_title = QLabel("Pattern tape")
+        tape_title.setStyleSheet(f"color: {theme.TEXT_DIM}; padding-top: 6px;")
+        side_l.addWidget(tape_title)
+        self.tape = QListWidget()
+        self.tape.setObjectName("patternTape")
+        self.tape.setFont(theme.tabular_font(8.5))
+        self.tape.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.tape.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        side_l.addWidget(self.tape, 1)
+        side.setMinimumWidth(260)
+        side.setMaximumWidth(320)
 
         self.top_split = QSplitter(Qt.Orientation.Horizontal)
         self.top_split.addWidget(self.heat_split)
@@ -273,6 +283,23 @@ class MainWindow(QMainWindow):
         pane = self.panes.get(name)
         if pane is not None and pane.header.text() != text:
             pane.header.setText(text)
+
+    def add_patterns(self, events: list[Any], max_items: int = 300) -> None:
+        """Newest pattern events on top of the tape (bounded), coloured by direction."""
+        from datetime import datetime
+
+        for ev in events[-max_items:]:
+            when = datetime.fromtimestamp(ev.ts_us / 1e6).strftime("%H:%M:%S")
+            arrow = {"long": "▲", "short": "▼"}.get(ev.direction, "•")
+            item = QListWidgetItem(f"{when} {ev.instrument:<3} {arrow} {ev.pattern}  {ev.price:g}")
+            item.setForeground(theme.qcolor(theme.LONG if ev.direction == "long" else
+                                            theme.SHORT if ev.direction == "short" else theme.NEUTRAL))
+            item.setToolTip(f"{ev.family}/{ev.pattern} strength {ev.strength:.2f} "
+                            f"confidence {ev.confidence:.2f}\n" +
+                            ", ".join(f"{k}={v}" for k, v in ev.evidence.items()))
+            self.tape.insertItem(0, item)
+        while self.tape.count() > max_items:
+            self.tape.takeItem(self.tape.count() - 1)
 
     # -- messages ------------------------------------------------------------------------------
     def show_banner(self, text: str) -> None:

@@ -39,7 +39,10 @@ def describe(name: str, st: _InstanceState, now: float | None = None) -> tuple[s
     now = time.monotonic() if now is None else now
     state = st.state
     if state == "rejected":
-        short = f"{name}: REJECTED — {st.text or 'market data refused'} — use Sierra Chart files source"
+        server_text = (st.text or "market data refused").split(" — ")[0]   # the client may add a hint
+        if len(server_text) > 90:
+            server_text = server_text[:87] + "…"
+        short = f"{name}: REJECTED — {server_text} — use the Sierra Chart files source"
         return short, f"{name} rejected by the server: {st.text}\n{REJECT_HINT}"
     if state == "reconnecting":
         left = max(0.0, (st.retry_at or now) - now)
