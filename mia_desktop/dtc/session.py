@@ -110,6 +110,7 @@ class DtcSession:
         self.subscriptions: dict[int, Subscription] = {}
         self.depth_subscriptions: dict[int, Subscription] = {}
         self.rejects: list[tuple[int, str, str]] = []  # (SymbolID, symbol, text)
+        self._id_symbols: dict[int, str] = {}  # every SymbolID ever used (kept after a reject)
         self._next_symbol_id = 1
         self._next_request_id = 1
         if role is Role.CLIENT:
@@ -217,8 +218,7 @@ class DtcSession:
                 self.heartbeat_s = float(min(max(m.HeartbeatIntervalInSeconds, 1), MAX_HEARTBEAT_S))
         elif isinstance(m, MarketDataReject | MarketDepthReject):
             book = self.subscriptions if isinstance(m, MarketDataReject) else self.depth_subscriptions
-            found = self.subscriptions.get(m.SymbolID) or self.depth_subscriptions.get(m.SymbolID)
-            self.rejects.append((m.SymbolID, found.symbol if found else "", m.RejectText))
+            self.rejects.append((m.SymbolID, self._id_symbols.get(m.SymbolID, ""), m.RejectText))
             if self.role is Role.CLIENT:
                 book.pop(m.SymbolID, None)
         elif isinstance(m, MarketDataRequest | MarketDepthRequest) and self.role is Role.SERVER:
@@ -228,6 +228,7 @@ class DtcSession:
             elif m.RequestAction == RequestAction.SUBSCRIBE:
                 levels = m.NumLevels if isinstance(m, MarketDepthRequest) else 0
                 book[m.SymbolID] = Subscription(m.SymbolID, m.Symbol, m.Exchange, levels)
+                self._id_symbols[m.SymbolID] = m.Symbol
 
     def _close(self, reason: str) -> None:
         self.state = SessionState.CLOSED
@@ -279,6 +280,7 @@ class DtcSession:
         sub = Subscription(self._next_symbol_id, symbol, exchange, depth_levels)
         self._next_symbol_id += 1
         self.subscriptions[sub.symbol_id] = sub
+        self._id_symbols[sub.symbol_id] = symbol
         if depth_levels > 0:
             self.depth_subscriptions[sub.symbol_id] = sub
         if self.state is SessionState.ACTIVE:
@@ -302,8 +304,8 @@ class DtcSession:
                                              sub.exchange))
 
     def symbol_for(self, symbol_id: int) -> str | None:
-        sub = self.subscriptions.get(symbol_id) or self.depth_subscriptions.get(symbol_id)
-        return sub.symbol if sub is not None else None
+        """The symbol a SymbolID was given to (also after an unsubscribe or a reject)."""
+        return self._id_symbols.get(symbol_id)
 
     def request_security_definition(self, symbol: str, exchange: str = "") -> int:
         rid = self._next_request_id
