@@ -56,30 +56,45 @@ class OrderBook:
         n = len(records)
         if n == 0:
             return
-        cmds = records["command"]
-        start = 0
-        clears = np.flatnonzero(cmds == DepthCommand.CLEAR)
-        if len(clears):
-            self.clear()
-            start = int(clears[-1]) + 1
-        body = records[start:]
-        if len(body) < _SMALL_BATCH:
-            self._apply_loop(body)
+        if n < _SMALL_BATCH:
+            rows = records.tolist()
+            self._apply_rows(rows)
+            last = rows[-1]
+            self.ts_us = last[0]
+            self.consistent = bool(last[2] & BATCH_END)
         else:
-            self._apply_vector(body)
+            cmds = records["command"]
+            start = 0
+            clears = np.flatnonzero(cmds == DepthCommand.CLEAR)
+            if len(clears):
+                self.clear()
+                start = int(clears[-1]) + 1
+            body = records[start:]
+            if len(body) < _SMALL_BATCH:
+                self._apply_rows(body.tolist())
+            else:
+                self._apply_vector(body)
+            last_ts, last_flags = records[["ts_us", "flags"]][-1].tolist()
+            self.ts_us = last_ts
+            self.consistent = bool(last_flags & BATCH_END)
         self.updates += n
-        self.ts_us = int(records["ts_us"][-1])
-        self.consistent = bool(int(records["flags"][-1]) & BATCH_END)
 
-    def _apply_loop(self, body: npt.NDArray[np.void]) -> None:
-        for _ts, cmd, _fl, _no, price, qty in body.tolist():
+    def _apply_rows(self, rows: list[tuple[int, int, int, int, int, int]]) -> None:
+        """The plain in-order loop (small batches, and the fallback for absurd price spreads)."""
+        for _ts, cmd, _fl, _no, price, qty in rows:
             if cmd < 2 or cmd > 7:
-                self.rejected += 1
+                if cmd == 1:
+                    self.clear()
+                else:
+                    self.rejected += 1
                 continue
-            if not self._ensure(price, price):
-                self.rejected += 1
-                continue
-            self._set(cmd & 1, price - self._lo, 0 if cmd >= 6 else qty)
+            i = price - self._lo
+            if not 0 <= i < self._qty.shape[1]:
+                if not self._ensure(price, price):
+                    self.rejected += 1
+                    continue
+                i = price - self._lo
+            self._set(cmd & 1, i, 0 if cmd >= 6 else qty)
 
     def _apply_vector(self, body: npt.NDArray[np.void]) -> None:
         cmd = body["command"]
@@ -92,7 +107,7 @@ class OrderBook:
                 return
         if not self._ensure(int(price.min()), int(price.max())):
             # some prices are absurdly far apart: fall back to the loop, which rejects them one by one
-            self._apply_loop(body)
+            self._apply_rows(body.tolist())
             return
         side = (cmd & 1).astype(np.int64)
         qty = np.where(cmd >= 6, 0, body["qty"]).astype(np.int64)
@@ -125,7 +140,7 @@ class OrderBook:
 
     def _set(self, s: int, i: int, qty: int) -> None:
         row = self._qty[s]
-        old = int(row[i])
+        old = row.item(i)
         row[i] = qty
         if qty > 0:
             if old == 0:
@@ -246,6 +261,17 @@ class OrderBook:
             np.minimum(self._qty[int(side), i:i + rows], qmax, out=out, casting="unsafe")
             return
         np.minimum(self.window(side, base, rows), qmax, out=out, casting="unsafe")
+
+    def sides_into(self, base: int, out: npt.NDArray[np.generic], qmax: int) -> None:
+        """Both sides' sizes for ticks base .. base+rows-1 into ``out`` of shape (2, rows), clipped to
+        qmax — one numpy call when the window lies inside the ladder."""
+        rows = out.shape[1]
+        i = base - self._lo
+        if i >= 0 and i + rows <= self._qty.shape[1]:
+            np.minimum(self._qty[:, i:i + rows], qmax, out=out, casting="unsafe")
+            return
+        self.window_into(Side.BID, base, out[0], qmax)
+        self.window_into(Side.ASK, base, out[1], qmax)
 
     def integrity(self) -> str | None:
         """'crossed: …' / 'locked: …' when the touch is inverted or equal, else None."""

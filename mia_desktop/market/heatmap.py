@@ -99,15 +99,14 @@ class HeatmapHistory:
         self.qty_dtype = np.dtype(qty_dtype)
         self._qmax = int(np.iinfo(self.qty_dtype).max) if self.qty_dtype.kind in "ui" else 1 << 62
         cap = self.capacity
-        self._bid = np.zeros((cap, rows), self.qty_dtype)
-        self._ask = np.zeros((cap, rows), self.qty_dtype)
-        self._base = np.zeros(cap, np.int64)
-        self._t0 = np.zeros(cap, np.int64)
-        self._t1 = np.zeros(cap, np.int64)
-        self._bb = np.full(cap, NO_PRICE, np.int64)
-        self._ba = np.full(cap, NO_PRICE, np.int64)
-        self._tr_lo = np.zeros(cap, np.int64)
-        self._tr_hi = np.zeros(cap, np.int64)
+        # one (2, rows) block per slot: both sides are sampled with a single numpy call
+        self._planes = np.zeros((cap, 2, rows), self.qty_dtype)
+        self._bid = self._planes[:, 0]
+        self._ask = self._planes[:, 1]
+        # per-slot metadata in one row, written with one assignment: base, t0, t1, bb, ba, tr_lo, tr_hi
+        self._meta = np.zeros((cap, 7), np.int64)
+        self._meta[:, 3:5] = NO_PRICE
+        self._base, self._t0, self._t1, self._bb, self._ba, self._tr_lo, self._tr_hi = self._meta.T
         self.trade_capacity = max(1024, cap * 4)
         self._tt = np.zeros(self.trade_capacity, np.int64)
         self._tbuy = np.zeros(self.trade_capacity, np.float32)
@@ -122,8 +121,7 @@ class HeatmapHistory:
     # ---- writing --------------------------------------------------------------------------------
     @property
     def nbytes(self) -> int:
-        arrays = (self._bid, self._ask, self._base, self._t0, self._t1, self._bb, self._ba, self._tr_lo,
-                  self._tr_hi, self._tt, self._tbuy, self._tsell)
+        arrays = (self._planes, self._meta, self._tt, self._tbuy, self._tsell)
         return sum(a.nbytes for a in arrays)
 
     def advance(self, ts_us: int, book: OrderBook) -> int:
@@ -171,15 +169,9 @@ class HeatmapHistory:
     def _close(self, t0: int, t1: int, book: OrderBook) -> None:
         slot = self.seq % self.capacity
         base = self._anchor(book)
-        book.window_into(Side.BID, base, self._bid[slot], self._qmax)
-        book.window_into(Side.ASK, base, self._ask[slot], self._qmax)
-        self._base[slot] = base
-        self._t0[slot] = t0
-        self._t1[slot] = t1
+        book.sides_into(base, self._planes[slot], self._qmax)
         bb, ba = book.best_bid(), book.best_ask()
-        self._bb[slot] = NO_PRICE if bb is None else bb
-        self._ba[slot] = NO_PRICE if ba is None else ba
-        self._tr_lo[slot] = self._tn
+        lo = self._tn
         if self._acc:
             for tick, (buy, sell) in self._acc.items():
                 j = self._tn % self.trade_capacity
@@ -188,7 +180,8 @@ class HeatmapHistory:
                 self._tsell[j] = sell
                 self._tn += 1
             self._acc = {}
-        self._tr_hi[slot] = self._tn
+        self._meta[slot] = (base, t0, t1, NO_PRICE if bb is None else bb, NO_PRICE if ba is None else ba,
+                            lo, self._tn)
         self.seq += 1
 
     def _repeat(self, k: int) -> None:
@@ -200,8 +193,8 @@ class HeatmapHistory:
             slice(first, first + k) if first + k <= self.capacity
             else np.arange(self.seq, self.seq + k, dtype=np.int64) % self.capacity)
         steps = np.arange(1, k + 1, dtype=np.int64) * self.column_us
-        for arr in (self._bid, self._ask, self._base, self._bb, self._ba):
-            arr[slots] = arr[last]
+        self._planes[slots] = self._planes[last]
+        self._meta[slots] = self._meta[last]
         self._t0[slots] = self._t0[last] + steps
         self._t1[slots] = self._t1[last] + steps
         self._tr_lo[slots] = self._tn

@@ -68,10 +68,10 @@ def parse_header(data: bytes, kind: str, name: str = "file") -> ScHeader:
         magic, hsize, rsize = SCID_MAGIC, SCID_HEADER_SIZE, SCID_RECORD_SIZE
     else:
         raise ValueError(f"unknown Sierra Chart file kind {kind!r}")
+    if len(data) >= 4 and data[:4] != magic:
+        raise ScFileError(f"{name}: not a .{kind} file: magic {data[:4]!r}, expected {magic!r}")
     if len(data) < hsize:
         raise ScFileError(f"{name}: truncated header: {len(data)} bytes, a .{kind} header has {hsize}")
-    if data[:4] != magic:
-        raise ScFileError(f"{name}: not a .{kind} file: magic {data[:4]!r}, expected {magic!r}")
     got_h, got_r = struct.unpack_from("<II", data, 4)
     if got_h != hsize:
         raise ScFileError(f"{name}: .{kind} header size is {got_h}, expected {hsize}")

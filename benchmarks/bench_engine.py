@@ -1,0 +1,100 @@
+"""Engine throughput: decode + book + bars + heatmap over the ESH4 depth file looped to >= 5 M records.
+
+Prints records/s through the engine (one core, the worker's synchronous `process`, no detectors),
+a plain `struct.iter_unpack` pass over the same bytes in the same run, their ratio, the target
+ratio (>= 1,000,000 records/s), and the heatmap history's memory for 1 h at 100 ms x 800 rows.
+Each loop of the file is shifted in time by the file's span, so exchange time keeps running
+(columns, bars and gaps behave as in one long session). Usage: python benchmarks/bench_engine.py [N]
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mia_desktop.engine.worker import InstrumentWorker  # noqa: E402
+from mia_desktop.market.heatmap import HeatmapHistory  # noqa: E402
+from mia_desktop.market.instrument import BUILTIN  # noqa: E402
+from mia_desktop.sources.scfiles import (  # noqa: E402
+    SC_DEPTH_DTYPE,
+    SC_SCID_DTYPE,
+    depth_from_raw,
+    trades_from_raw,
+)
+from mia_desktop.sources.tail import merge_in_time  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+TARGET = 1_000_000
+
+
+class _Profile:
+    analysis_interval_ms = 250
+
+
+def main() -> None:
+    target_records = int(sys.argv[1]) if len(sys.argv) > 1 else 5_000_000
+    es = BUILTIN["ES"]
+    depth_raw = np.frombuffer((DATA / "ESH4.CME.2023-12-25.depth").read_bytes(), SC_DEPTH_DTYPE, offset=64)
+    scid_raw = np.frombuffer((DATA / "ESH4.CME.scid").read_bytes(), SC_SCID_DTYPE, offset=56)
+    loops = -(-target_records // len(depth_raw))
+    span = int(depth_raw["sc_us"][-1] - depth_raw["sc_us"][0]) + 1_000_000
+    chunks: list[tuple[bytes, bytes]] = []
+    for k in range(loops):               # bytes as a recorder would have written them
+        d = depth_raw.copy()
+        d["sc_us"] += k * span
+        s = scid_raw.copy()
+        s["sc_us"] += k * span
+        chunks.append((d.tobytes(), s.tobytes()))
+    n_records = loops * len(depth_raw)
+    n_trades = loops * len(scid_raw)
+    print(f"input: {loops} loops of the ESH4 file = {n_records:,} depth records + {n_trades:,} trades "
+          f"({n_records * 24 / 1e6:.0f} MB)")
+
+    # baseline: a plain struct.iter_unpack pass over the same depth bytes
+    t = time.perf_counter()
+    count = 0
+    for dbytes, _s in chunks:
+        for _rec in struct.iter_unpack("<qBBHfII", dbytes):
+            count += 1
+    base_s = time.perf_counter() - t
+    assert count == n_records
+    base_rate = n_records / base_s
+
+    worker = InstrumentWorker(es, _Profile(), analyzer=None)
+    # warm the heatmap ring's pages once, so the figure is steady state (the ring is reused forever)
+    worker.heat._planes.fill(0)  # type: ignore[union-attr]
+    t = time.perf_counter()
+    for dbytes, sbytes in chunks:
+        recs, _bad = depth_from_raw(np.frombuffer(dbytes, SC_DEPTH_DTYPE), es)
+        trades, _bad = trades_from_raw(np.frombuffer(sbytes, SC_SCID_DTYPE), es, "ES")
+        worker.process(merge_in_time("ES", recs, trades))
+    eng_s = time.perf_counter() - t
+    eng_rate = n_records / eng_s
+    snap = worker.snapshot
+    heat = worker.heat
+    assert heat is not None
+    print(f"struct.iter_unpack baseline : {base_rate:>12,.0f} records/s ({base_s:.2f} s)")
+    print(f"engine decode+book+bars+heat: {eng_rate:>12,.0f} records/s ({eng_s:.2f} s), "
+          f"{n_trades / eng_s:,.0f} trades/s alongside")
+    print(f"engine / iter_unpack        : {eng_rate / base_rate:.2f}x")
+    print(f"engine / target 1,000,000/s : {eng_rate / TARGET:.2f}x")
+    print(f"final book: bid {snap.best_bid} ask {snap.best_ask} (ticks); heatmap columns {heat.seq:,}, "
+          f"coalesced for readers {worker.coalesced_columns:,}; bars closed while running: yes "
+          f"(last {snap.bar})")
+
+    for dtype in (np.uint16, np.uint32, np.float32):
+        h = HeatmapHistory(rows=800, column_ms=100, history_s=3600, qty_dtype=dtype)
+        tag = "  (default)" if dtype is np.uint16 else ""
+        print(f"heatmap history 1 h x 100 ms x 800 rows, {np.dtype(dtype).name:>7}: "
+              f"{h.nbytes / 2**20:7.1f} MiB{tag}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""`mia-desktop analyze`: recorded Sierra Chart files through the engine, as fast as it can.
+
+The depth records and `.scid` trades are merged in exchange-time order and fed to the same
+``InstrumentWorker.process`` the live app runs (book, bars, detectors at the profile's interval on
+the recording's clock). Pattern events and signals go to ``--out`` as JSON lines; one JSON summary
+line goes to stdout. Bad input (a missing, empty, truncated or non-depth file, an unknown
+instrument or profile, a bad key-levels or VIX file) exits 2 with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from mia_desktop.engine.worker import InstrumentWorker
+from mia_desktop.market.events import MarketEvent, Side, VixReading
+from mia_desktop.market.instrument import Instrument, instrument_for
+from mia_desktop.sources.scfiles import ScFileError, read_depth, read_scid
+from mia_desktop.sources.tail import merge_in_time, symbol_from_path
+
+CHUNK = 20_000   # events per process() call: output is streamed, memory stays flat
+
+
+class BadInput(Exception):
+    """One-line reason for exit code 2."""
+
+
+def _profile(name: str, auto: bool) -> Any:
+    try:
+        from mia_desktop.config.profiles import get_profile
+    except ImportError:       # profiles not available: a minimal stand-in with the interval
+        class _P:
+            analysis_interval_ms = 250
+
+        _P.name = name  # type: ignore[attr-defined]
+        return _P()
+    try:
+        prof = get_profile(name)
+    except KeyError as e:
+        raise BadInput(str(e.args[0]) if e.args else f"unknown profile {name!r}") from e
+    if auto and hasattr(prof, "with_auto"):
+        prof = prof.with_auto(True)
+    return prof
+
+
+def _key_levels(path: str | None) -> list[Any] | None:
+    if not path:
+        return None
+    from mia_desktop.analysis.keylevels import parse_key_levels
+
+    try:
+        return list(parse_key_levels(Path(path).read_text(encoding="utf-8")))
+    except OSError as e:
+        raise BadInput(f"--levels {path}: cannot read: {e.strerror or e}") from e
+    except ValueError as e:
+        raise BadInput(f"--levels {path}: {e}") from e
+
+
+def _vix(path: str | None, session_start_us: int) -> tuple[list[float] | None, VixReading | None]:
+    """Daily closes before the session (regime history) and the last one as the session's reading."""
+    if not path:
+        return None, None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise BadInput(f"--vix {path}: cannot read: {e.strerror or e}") from e
+    try:
+        from mia_desktop.analysis.vix import parse_vix_daily
+    except ImportError:
+        return None, None     # VIX parsing not available in this build: run without regime context
+    parsed = parse_vix_daily(text)
+    day = datetime.fromtimestamp(session_start_us / 1e6, tz=UTC).date()
+    closes = [r.close for r in parsed.rows if r.day < day]
+    if not parsed.rows:
+        raise BadInput(f"--vix {path}: no valid rows ({parsed.bad} bad)")
+    if not closes:
+        return None, None
+    return closes, VixReading(session_start_us, closes[-1])
+
+
+def _analyzer(inst: Instrument, profile: Any, levels: list[Any] | None, closes: list[float] | None) -> Any:
+    try:
+        from mia_desktop.analysis.pipeline import Analyzer
+    except ImportError:
+        return None
+    params = inspect.signature(Analyzer).parameters
+    kwargs: dict[str, Any] = {}
+    if levels is not None and "key_levels" in params:
+        kwargs["key_levels"] = levels
+    if closes is not None and "vix_daily_closes" in params:
+        kwargs["vix_daily_closes"] = closes
+    return Analyzer(inst, profile, **kwargs)
+
+
+def _drain(worker: InstrumentWorker, out: TextIO | None) -> None:
+    q = worker.output
+    while not q.empty():
+        item = q.get_nowait()
+        if out is not None and hasattr(item, "to_json"):
+            out.write(json.dumps(item.to_json(), separators=(",", ":"), default=str))
+            out.write("\n")
+
+
+def analyze(args: argparse.Namespace, out: TextIO | None) -> dict[str, Any]:
+    symbol = symbol_from_path(args.depth)
+    try:
+        inst = instrument_for(args.instrument or symbol)
+    except KeyError as e:
+        raise BadInput(str(e.args[0])) from e
+    sym = inst.symbol
+    try:
+        depth = read_depth(args.depth, inst)
+    except ScFileError as e:
+        raise BadInput(str(e)) from e
+    recs = depth.records
+    if len(recs) == 0:
+        raise BadInput(f"{Path(args.depth).name}: no depth records")
+    trades: list[Any] = []
+    if args.scid:
+        try:
+            _h, trades, _bad = read_scid(args.scid, inst, sym)
+        except ScFileError as e:
+            raise BadInput(str(e)) from e
+        trades.sort(key=lambda t: t.ts_us)
+    profile = _profile(args.profile, bool(getattr(args, "auto", False)))
+    levels = _key_levels(getattr(args, "levels", None))
+    closes, reading = _vix(args.vix, int(recs["ts_us"][0]))
+    analyzer = _analyzer(inst, profile, levels, closes)
+    worker = InstrumentWorker(inst, profile, analyzer=analyzer, heatmap=False, name=sym)
+
+    t0 = time.perf_counter()
+    events: list[MarketEvent] = [reading] if reading is not None else []
+    events += merge_in_time(sym, recs, trades)
+    for i in range(0, len(events), CHUNK):
+        worker.process(events[i:i + CHUNK])
+        _drain(worker, out)
+    seconds = time.perf_counter() - t0
+
+    book = worker.book
+    bb, ba = book.best_bid(), book.best_ask()
+    return {
+        "kind": "summary", "instrument": sym, "profile": getattr(profile, "name", args.profile),
+        "analyzer": analyzer is not None, "events": worker.events_processed, "depth_records": len(recs),
+        "trades": len(trades), "bad_records": depth.bad_records, "seconds": round(seconds, 4),
+        "events_per_s": round(worker.events_processed / seconds) if seconds > 0 else None,
+        "patterns": dict(sorted(worker.pattern_counts.items())),
+        "pattern_events": sum(worker.pattern_counts.values()),
+        "signals": worker.signals_count, "elite": worker.elite_count,
+        "vix_regime": getattr(analyzer, "vix_regime", None),
+        "final_book": {
+            "best_bid": inst.to_price(bb) if bb is not None else None,
+            "best_ask": inst.to_price(ba) if ba is not None else None,
+            "bid_levels": book.level_count(Side.BID), "ask_levels": book.level_count(Side.ASK)},
+        "book_problem": book.integrity(), "errors": worker.errors,
+    }
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    out: TextIO | None = None
+    try:
+        if args.out:
+            try:
+                out = open(args.out, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            except OSError as e:
+                raise BadInput(f"--out {args.out}: cannot write: {e.strerror or e}") from e
+        summary = analyze(args, out)
+    except BadInput as e:
+        print(f"mia-desktop analyze: {e}", file=sys.stderr)
+        return 2
+    finally:
+        if out is not None:
+            out.close()
+    print(json.dumps(summary, separators=(",", ":")))
+    return 0

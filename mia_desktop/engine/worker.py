@@ -1,0 +1,279 @@
+"""The per-instrument engine worker: book, bars, heatmap history and detectors on one thread.
+
+How this works: sources call ``put(event)`` from any thread (a ``SimpleQueue``, never blocking).
+The worker thread takes whatever has queued up (up to ``max_drain`` events) and processes it as one
+batch: depth records are cut only at heatmap column boundaries and applied to the book with the
+book's vectorised path; at each boundary the heatmap samples the book. Time is the events'
+exchange time (a replay's clock), never the wall clock, so a replay at any speed yields the same
+columns, bars and detections. Every ``analysis_interval_ms`` of exchange time, at a batch end (book
+consistent), the Analyzer runs; every PatternEvent and Signal goes on ``output`` in order.
+
+After a batch (at most every ``publish_ms``) the worker publishes a new immutable
+``InstrumentSnapshot`` by swapping one attribute, so readers never lock. The snapshot carries a
+bounded window of the newest heatmap columns (numbered; readers dedupe by ``seq``). When more
+columns were produced since the last publication than the window holds (a consumer that cannot
+keep up with a max-speed replay), runs of columns are merged into one — book at the run's end,
+trades summed — and the number merged is counted in ``coalesced_columns``; nothing is dropped
+silently, and ``history_copy()`` still has every column.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from mia_desktop.analysis.types import PatternEvent, Signal
+from mia_desktop.engine.snapshot import HeatColumn, InstrumentSnapshot
+from mia_desktop.market.bars import Bar, BarBuilder
+from mia_desktop.market.book import OrderBook
+from mia_desktop.market.events import DepthBatch, MarketEvent, Quote, Side, SourceStatus, Trade, VixReading
+from mia_desktop.market.heatmap import HeatmapHistory, HeatmapHistoryView
+from mia_desktop.market.instrument import Instrument
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+_EMPTY_I = np.zeros(0, np.int64)
+_EMPTY_F = np.zeros(0, np.float64)
+
+
+class InstrumentWorker:
+    def __init__(self, instrument: Instrument, profile: Any, *, analyzer: Any | None = None,
+                 column_ms: int = 100, history_s: int = 3600, levels: int = 20, name: str = "",
+                 rows: int = 800, bar_period_s: float = 60, column_window: int = 600,
+                 max_drain: int = 50_000, publish_ms: float = 10.0, heatmap: bool = True) -> None:
+        self.instrument = instrument
+        self.profile = profile
+        self.analyzer = analyzer
+        self.name = name or instrument.symbol
+        self.levels = levels
+        interval_ms = (getattr(analyzer, "interval_us", 0) // 1000
+                       or getattr(profile, "analysis_interval_ms", 250))
+        self.interval_us = max(1, int(interval_ms)) * 1000
+        self.book = OrderBook()
+        self.bars = BarBuilder(bar_period_s)
+        self.heat = HeatmapHistory(rows=rows, column_ms=column_ms, history_s=history_s) if heatmap else None
+        self.column_us = column_ms * 1000
+        self.output: queue.SimpleQueue[PatternEvent | Signal] = queue.SimpleQueue()
+        self.status: SourceStatus | None = None
+        self.events_processed = 0
+        self.coalesced_columns = 0
+        self.errors = 0
+        self.pattern_counts: dict[str, int] = {}
+        self.signals_count = 0
+        self.elite_count = 0
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()          # guards the heatmap ring against history_copy()
+        self._col: int | None = None
+        self._next_analysis = 0
+        self._ts_us = 0
+        self._recv_us = 0
+        self._last_price: int | None = None
+        self._trades: deque[Trade] = deque(maxlen=200)
+        self._patterns: deque[PatternEvent] = deque(maxlen=100)
+        self._signals: deque[Signal] = deque(maxlen=100)
+        self._columns: deque[HeatColumn] = deque(maxlen=max(1, column_window))
+        self._published_seq = 0
+        self._seq = 0
+        self._vix: float | None = None
+        self._book_problem: str | None = None
+        self.max_drain = max_drain
+        self.publish_s = publish_ms / 1000
+        self.snapshot: InstrumentSnapshot = self._make_snapshot()
+
+    # ---- thread ---------------------------------------------------------------------------------
+    def put(self, event: MarketEvent) -> None:
+        """Thread-safe and non-blocking."""
+        self._inbox.put(event)
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._thread = threading.Thread(target=self._run, name=f"worker-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        th = self._thread
+        if th is None:
+            return
+        self._inbox.put(_STOP)
+        th.join(timeout)
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        last_pub = 0.0
+        dirty = False
+        while True:
+            try:
+                first = self._inbox.get(timeout=self.publish_s if dirty else 0.25)
+            except queue.Empty:
+                if dirty:
+                    self._publish()
+                    last_pub, dirty = time.monotonic(), False
+                continue
+            batch = [first]
+            while len(batch) < self.max_drain:
+                try:
+                    batch.append(self._inbox.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(e is _STOP for e in batch)
+            try:
+                self._process([e for e in batch if e is not _STOP])
+            except Exception:      # a detector bug must not kill the instrument: count and go on
+                self.errors += 1
+                log.exception("%s: processing a batch failed", self.name)
+            dirty = True
+            now = time.monotonic()
+            if stop or now - last_pub >= self.publish_s:
+                self._publish()
+                last_pub, dirty = now, False
+            if stop:
+                return
+
+    # ---- processing -----------------------------------------------------------------------------
+    def process(self, events: Iterable[MarketEvent]) -> None:
+        """Synchronous processing (analyze command, tests), then one snapshot."""
+        self._process(events)
+        self._publish()
+
+    def _process(self, events: Iterable[MarketEvent]) -> None:
+        for ev in events:
+            if isinstance(ev, DepthBatch):
+                if len(ev.records):
+                    self.events_processed += len(ev.records)
+                    self._recv_us = ev.recv_us or self._recv_us
+                    self._depth(ev.records)
+                continue
+            self.events_processed += 1
+            if isinstance(ev, Trade):
+                self._trade(ev)
+            elif isinstance(ev, VixReading):
+                self._vix = ev.value
+                if self.analyzer is not None:
+                    self._emit_many(self.analyzer.on_vix(ev))
+            elif isinstance(ev, SourceStatus):
+                self.status = ev
+            elif isinstance(ev, Quote):
+                self._recv_us = ev.recv_us or self._recv_us
+
+    def _depth(self, recs: npt.NDArray[np.void]) -> None:
+        ts = recs["ts_us"]
+        cu = self.column_us
+        t_first, t_last = int(ts[0]), int(ts[-1])
+        if self._col == t_first // cu == t_last // cu:
+            starts = [0]
+        else:
+            starts = [0, *(np.flatnonzero(np.diff(ts // cu)) + 1).tolist()]
+        starts.append(len(recs))
+        book, heat = self.book, self.heat
+        for a, b in itertools.pairwise(starts):
+            t0 = int(ts[a])
+            c = t0 // cu
+            if c != self._col:
+                if heat is not None:
+                    with self._lock:
+                        heat.advance(t0, book)
+                self._col = c
+            seg = recs[a:b] if b - a != len(recs) else recs
+            book.apply(seg)
+            t1 = int(ts[b - 1])
+            if t1 > self._ts_us:
+                self._ts_us = t1
+            if t1 >= self._next_analysis and book.consistent:
+                self._analyze(t1)
+
+    def _analyze(self, now: int) -> None:
+        self._next_analysis = (now // self.interval_us + 1) * self.interval_us
+        self._book_problem = self.book.integrity()
+        for bar in self.bars.on_time(now):
+            self._bar(bar)
+        if self.analyzer is not None:
+            events, signals = self.analyzer.analyze(now, self.book)
+            self._emit_many(events)
+            self._emit_many(signals)
+
+    def _trade(self, t: Trade) -> None:
+        if self.heat is not None:
+            with self._lock:
+                self.heat.add_trade(t.ts_us, t.price, t.size, t.aggressor, self.book)
+            c = t.ts_us // self.column_us
+            if self._col is None or c > self._col:
+                self._col = c
+        self._trades.append(t)
+        self._recv_us = t.recv_us or self._recv_us
+        if t.ts_us > self._ts_us:
+            self._ts_us = t.ts_us
+        for bar in self.bars.on_trade(t):
+            self._bar(bar)
+        self._last_price = t.price
+        if self.analyzer is not None:
+            self.analyzer.on_trade(t)
+            self.analyzer.on_price(t.ts_us, t.price)
+
+    def _bar(self, bar: Bar) -> None:
+        if self.analyzer is not None:
+            self._emit_many(self.analyzer.on_bar(bar))
+
+    def _emit_many(self, items: Iterable[PatternEvent | Signal]) -> None:
+        for item in items:
+            self.output.put(item)
+            if isinstance(item, Signal):
+                self._signals.append(item)
+                self.signals_count += 1
+                self.elite_count += bool(item.elite)
+            else:
+                self._patterns.append(item)
+                self.pattern_counts[item.pattern] = self.pattern_counts.get(item.pattern, 0) + 1
+
+    # ---- publishing -----------------------------------------------------------------------------
+    def _publish(self) -> None:
+        heat = self.heat
+        if heat is not None and heat.seq > self._published_seq:
+            with self._lock:
+                cols, merged = heat.columns(self._published_seq, max_columns=self._columns.maxlen or 1)
+                skipped = max(0, heat.first_seq - self._published_seq)   # fell out of the ring itself
+                self._published_seq = heat.seq
+            self.coalesced_columns += merged + skipped
+            self._columns.extend(cols)
+        self._seq += 1
+        self.snapshot = self._make_snapshot()
+
+    def _make_snapshot(self) -> InstrumentSnapshot:
+        book = self.book
+        bp, bs = book.top(Side.BID, self.levels) if book.best_bid() is not None else (_EMPTY_I, _EMPTY_F)
+        ap, asz = book.top(Side.ASK, self.levels) if book.best_ask() is not None else (_EMPTY_I, _EMPTY_F)
+        an = self.analyzer
+        if book.consistent:
+            self._book_problem = book.integrity()
+        vix = getattr(an, "vix_value", None) if an is not None else None
+        return InstrumentSnapshot(
+            instrument=self.instrument.symbol, seq=self._seq, ts_us=self._ts_us, recv_us=self._recv_us,
+            best_bid=book.best_bid(), best_ask=book.best_ask(), bid_prices=bp, bid_sizes=bs,
+            ask_prices=ap, ask_sizes=asz, columns=tuple(self._columns), trades=tuple(self._trades),
+            bar=self.bars.current, vix=vix if vix is not None else self._vix,
+            vix_regime=getattr(an, "vix_regime", None) if an is not None else None,
+            patterns=tuple(self._patterns), signals=tuple(self._signals),
+            events_processed=self.events_processed, coalesced_columns=self.coalesced_columns,
+            book_problem=self._book_problem)
+
+    def history_copy(self) -> HeatmapHistoryView:
+        """A full copy of the heatmap history (for a redraw or a details snapshot)."""
+        if self.heat is None:
+            raise RuntimeError(f"{self.name}: heatmap history is off for this worker")
+        with self._lock:
+            return self.heat.view()
