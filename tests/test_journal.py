@@ -202,3 +202,24 @@ def test_damaged_row_is_skipped_not_fatal(tmp_path: Path) -> None:
     db.close()
     with Journal(path) as j:
         assert [r.signal.signal_id for r in j.history()] == ["ES-2"] and j.skipped_rows == 1
+
+
+def test_append_many_is_one_committed_batch(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with Journal(path) as j:
+        assert j.append_many([]) == []
+        assert j.append_many([make_signal(1), make_signal(2), make_signal(1)]) == ["ES-1", "ES-2", "ES-1"]
+        other = sqlite3.connect(path)
+        assert other.execute("SELECT COUNT(*) FROM signals").fetchone()[0] == 2
+        other.close()
+        # a row SQLite refuses (an integer beyond 64 bits) rolls the whole batch back
+        import dataclasses
+
+        bad = dataclasses.replace(make_signal(3), contracts=2**70)
+        with pytest.raises(JournalError, match="out of range"):
+            j.append_many([make_signal(4), bad])
+        with pytest.raises(JournalError, match="wrong type"):
+            j.append(dataclasses.replace(make_signal(6), contracts="two"))  # type: ignore[arg-type]
+        assert len(j) == 2 and j.get("ES-4") is None
+        j.append(make_signal(5))  # still usable afterwards
+        assert len(j) == 3

@@ -21,6 +21,7 @@ import json
 import math
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,32 +180,41 @@ class Journal:
     def append(self, sig: Signal) -> str:
         """Store `sig` and commit before returning; returns its journal key. Appending the same
         signal again is harmless (the first row is kept)."""
-        key = signal_key(sig)
-        row = (
-            key,
-            int(sig.ts_us),
-            sig.instrument,
-            sig.direction,
-            _num(sig.score),
-            sig.tier,
-            int(bool(sig.elite)),
-            _dumps([_pattern_to_dict(p) for p in sig.patterns]),
-            sig.vix_regime,
-            int(sig.contracts),
-            _num(sig.entry),
-            _num(sig.stop),
-            _num(sig.target),
-            sig.risk_state,
-            _dumps(sig.score_breakdown),
-            _dumps(sig.sizing_breakdown),
-            time.time_ns() // 1000,
-        )
-        self._exec(
+        return self.append_many([sig])[0]
+
+    def append_many(self, sigs: Sequence[Signal]) -> list[str]:
+        """Store several signals in ONE transaction, committed (one fsync) before returning: the
+        bridge's drain journals a whole batch for the price of one append. All or none."""
+        if not sigs:
+            return []
+        now = time.time_ns() // 1000
+        keys = [signal_key(s) for s in sigs]
+        try:
+            rows = [_row(k, s, now) for k, s in zip(keys, sigs, strict=True)]
+        except (TypeError, ValueError) as exc:
+            raise JournalError(f"signal journal: a signal has a field of the wrong type: {exc}") from exc
+        if self._db is None:
+            raise JournalError(f"signal journal {self.path} is closed")
+        sql = (
             f"INSERT INTO signals ({', '.join(_COLUMNS[:17])}) VALUES ({', '.join('?' * 17)}) "
-            "ON CONFLICT(signal_id) DO NOTHING",
-            row,
+            "ON CONFLICT(signal_id) DO NOTHING"
         )
-        return key
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(sql, rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.ProgrammingError:
+            raise  # wrong thread / misuse: a bug, not a runtime condition
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from exc
+        except OverflowError as exc:  # an integer SQLite cannot hold; the batch was rolled back
+            raise JournalError(f"signal journal: a value is out of range: {exc}") from exc
+        return keys
 
     def set_outcome(self, signal_id: str, outcome: str, pnl_usd: float) -> bool:
         """Record the paper outcome; False when no such signal is journaled."""
@@ -263,6 +273,28 @@ class Journal:
             raise  # wrong thread / misuse: a bug, not a runtime condition
         except sqlite3.Error as exc:
             raise _wrap(exc, self.path) from exc
+
+
+def _row(key: str, sig: Signal, recorded_us: int) -> tuple[Any, ...]:
+    return (
+        key,
+        int(sig.ts_us),
+        sig.instrument,
+        sig.direction,
+        _num(sig.score),
+        sig.tier,
+        int(bool(sig.elite)),
+        _dumps([_pattern_to_dict(p) for p in sig.patterns]),
+        sig.vix_regime,
+        int(sig.contracts),
+        _num(sig.entry),
+        _num(sig.stop),
+        _num(sig.target),
+        sig.risk_state,
+        _dumps(sig.score_breakdown),
+        _dumps(sig.sizing_breakdown),
+        recorded_us,
+    )
 
 
 def _num(x: float) -> float | None:
