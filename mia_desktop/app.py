@@ -269,6 +269,11 @@ class AppController:
         runner = self.bridge.runner(pane.name)
         t0, t1 = sig.ts_us - 180_000_000, sig.ts_us + 120_000_000
         snap = getattr(pane.heatmap, "snapshot_region", None)
+        store = getattr(pane.heatmap, "store", None)
+        if snap is not None and store is not None and store.count:
+            ts = store.ordered_ts()
+            if len(ts) and int(ts[0]) > sig.ts_us:
+                snap = None   # the view no longer (or never) held those minutes: use the worker's history
         if snap is not None:
             img: QImage = snap(t0, t1, 720, 260, mark_ts_us=sig.ts_us,
                                price_ticks=runner.instrument.to_ticks(sig.entry))
@@ -459,14 +464,17 @@ def patch_from_view(view: Any, sig: Any, tick_size: float, *, before_s: float = 
         return None
     center = round(sig.entry / tick_size)
     base = center - rows // 2
-    sizes = np.zeros((rows, sel.size), np.float32)
+    bid = np.zeros((rows, sel.size), np.float32)
+    ask = np.zeros((rows, sel.size), np.float32)
     width = view.bid.shape[1]
     for j, col in enumerate(sel):   # a few thousand columns at most: a plain loop is fine here
         off = int(view.base[col]) - base
         s0, s1 = max(0, -off), min(width, rows - off)
         if s0 < s1:
-            sizes[s0 + off:s1 + off, j] = (np.asarray(view.bid[col, s0:s1], np.float32)
-                                           + np.asarray(view.ask[col, s0:s1], np.float32))
+            bid[s0 + off:s1 + off, j] = view.bid[col, s0:s1]
+            ask[s0 + off:s1 + off, j] = view.ask[col, s0:s1]
+    sizes = bid + ask
+    share = np.divide(ask, sizes, out=np.zeros_like(sizes), where=sizes > 0)
     from mia_desktop.market.heatmap import NO_PRICE
 
     def best(a: Any) -> Any:
@@ -475,7 +483,7 @@ def patch_from_view(view: Any, sig: Any, tick_size: float, *, before_s: float = 
         return v
 
     return HeatPatch(sizes, base, ts_end[sel].astype(np.int64), tick_size, best(view.best_bid),
-                     best(view.best_ask))
+                     best(view.best_ask), share)
 
 
 def run_gui(args: argparse.Namespace) -> int:

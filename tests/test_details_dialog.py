@@ -31,8 +31,11 @@ def test_details_show_the_signal(qtbot) -> None:
     assert "SHORT" in dlg.title.text() and "82%" in dlg.title.text()
     assert dlg.pattern_names() == ["iceberg", "long_down_up"]
     assert "ratio=3.4" in dlg.patterns.item(0, 6).text()          # evidence numbers
-    assert "dom: 0.216" in dlg.score_label.text()                  # score arithmetic
-    assert "regime_multiplier: 1" in dlg.sizing_label.text()       # sizing arithmetic
+    score = dlg.score_label.text()                                  # score arithmetic
+    assert "0.30 × 0.720 = 0.216  (iceberg)" in score and "→ score 0.820 → elite" in score
+    sizing = dlg.sizing_label.text()                                # sizing and risk arithmetic
+    assert "size = floor(2 × 1 (normal) × 0.86) = 2" in sizing
+    assert "risk cap = floor(250 $ / (8 ticks × 12.5 $)) = 2" in sizing and "limited by score" in sizing
     assert "stop -200 $" in dlg.outcome_label.text()
     assert not dlg.heat_label.pixmap().isNull()
 

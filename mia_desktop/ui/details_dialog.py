@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from mia_desktop.analysis.types import Signal
 from mia_desktop.market.timeutil import iso_utc
+from mia_desktop.ui import theme
 from mia_desktop.ui.blotter_model import BlotterRow, colors, outcome_text
 
 FAMILY_WEIGHTS = {"dom": 0.30, "battle_navale": 0.25, "advanced": 0.25, "vix": 0.20}  # SIGNALS.md defaults
@@ -52,6 +53,7 @@ class HeatPatch:
     tick_size: float
     best_bid: npt.NDArray[np.float64] | None = None   # per column, ticks (NaN = unknown)
     best_ask: npt.NDArray[np.float64] | None = None
+    ask_share: npt.NDArray[np.float32] | None = None  # ask / (bid + ask) per cell: colours bids vs asks
 
 
 def _lut() -> npt.NDArray[np.uint32]:
@@ -68,6 +70,11 @@ def _lut() -> npt.NDArray[np.uint32]:
 _LUT = _lut()
 
 
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    c = QColor(hex_colour)
+    return c.red(), c.green(), c.blue()
+
+
 def render_patch(patch: HeatPatch, sig: Signal | None, width: int = 640, height: int = 260) -> QImage:
     """Draw the patch (log colour scale, price up) with best bid/ask, the signal marker and levels."""
     sizes = np.asarray(patch.sizes, dtype=np.float32)
@@ -78,8 +85,16 @@ def render_patch(patch: HeatPatch, sig: Signal | None, width: int = 640, height:
         return img
     scaled = np.log1p(np.maximum(sizes, 0.0))
     top = float(np.percentile(scaled[scaled > 0], 99)) if np.any(scaled > 0) else 1.0
-    idx = np.clip(scaled / max(top, 1e-9) * 255.0, 0, 255).astype(np.uint8)
-    argb = np.ascontiguousarray(_LUT[idx[::-1, :]])          # row 0 = highest price
+    level = np.clip(scaled / max(top, 1e-9), 0.0, 1.0) ** 1.6   # quiet levels dark, big ones bright
+    if patch.ask_share is None:
+        argb = np.ascontiguousarray(_LUT[(level * 255).astype(np.uint8)[::-1, :]])   # row 0 = top price
+    else:   # bids blue, asks red (theme colours), brightness = size
+        share = np.clip(np.asarray(patch.ask_share, np.float32), 0.0, 1.0)
+        bid_c, ask_c = np.array(_rgb(theme.BID), np.float32), np.array(_rgb(theme.ASK), np.float32)
+        rgb = (bid_c * (1 - share[..., None]) + ask_c * share[..., None]) * level[..., None]
+        rgb = np.maximum(rgb, np.array([10, 12, 20], np.float32)).astype(np.uint32)[::-1, :]
+        argb = np.ascontiguousarray(0xFF000000 | (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+                                    ).astype(np.uint32)
     src = QImage(argb.data, cols, rows, cols * 4, QImage.Format.Format_ARGB32).copy()
     p = QPainter(img)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -141,6 +156,23 @@ def _fmt(v: Any) -> str:
 def score_lines(sig: Signal) -> list[str]:
     """The score arithmetic, from the analyzer's breakdown (or rebuilt from the patterns if empty)."""
     bd = dict(sig.score_breakdown)
+    fams = bd.get("families")
+    if isinstance(fams, dict) and fams:
+        lines = [str(bd.get("formula", "score = Σ w × max(strength × confidence × decay)"))]
+        for fam, row in fams.items():
+            if isinstance(row, dict):
+                lines.append(f"  {fam:<14} {row.get('weight', 0):.2f} × {row.get('term', 0):.3f} = "
+                             f"{row.get('weighted', 0):.3f}  ({row.get('best', '')})")
+        lines.append(f"  {'sum':<14} {bd.get('sum', 0):.3f}")
+        if bd.get("opposite_sum"):
+            lines.append(f"  {'opposite':<14} {bd.get('opposite_sum', 0):.3f} → penalty "
+                         f"{bd.get('penalty', 0):+.3f}")
+        if bd.get("bonus"):
+            lines.append(f"  {'bonus':<14} {bd.get('bonus', 0):+.2f} "
+                         f"({bd.get('agreeing_families')} families agree)")
+        lines.append(f"= {bd.get('raw', sig.score):.3f} → score {sig.score:.3f} → {sig.tier}"
+                     + (" (upgraded)" if bd.get("upgrade") else ""))
+        return lines
     if bd:
         return [f"{k}: {_fmt(v)}" for k, v in bd.items()] + [f"= score {sig.score:.3f} → {sig.tier}"]
     best: dict[str, float] = {}
@@ -156,7 +188,20 @@ def score_lines(sig: Signal) -> list[str]:
 
 def sizing_lines(sig: Signal) -> list[str]:
     bd = dict(sig.sizing_breakdown)
-    lines = [f"{k}: {_fmt(v)}" for k, v in bd.items()]
+    lines: list[str] = []
+    if "regime_multiplier" in bd and "base_contracts" in bd:
+        lines.append(f"size = floor({bd['base_contracts']} × {_fmt(bd['regime_multiplier'])} "
+                     f"({bd.get('regime', '')}) × {_fmt(bd.get('score_factor', 1.0))}) = "
+                     f"{bd.get('by_score', '?')}"
+                     f"   [{bd.get('score_factor_formula', 'score factor')}]")
+        lines.append(f"risk cap = floor({_fmt(bd.get('risk_per_trade_usd', 0))} $ / ({bd.get('stop_ticks')} "
+                     f"ticks × {_fmt(bd.get('tick_value', 0))} $)) = {bd.get('risk_cap')}; "
+                     f"max {bd.get('max_contracts')}")
+        lines.append(f"contracts = {sig.contracts} (limited by {bd.get('limited_by', '?')})")
+        lines.append(f"stop = {bd.get('stop_formula', 'stop')} = {bd.get('stop_ticks')} ticks"
+                     f" (ATR14 {bd.get('atr14_ticks')} ticks); risk {_fmt(bd.get('risk_usd', 0))} $")
+    else:
+        lines = [f"{k}: {_fmt(v)}" for k, v in bd.items()]
     risk_pts = abs(sig.entry - sig.stop)
     reward_pts = abs(sig.target - sig.entry)
     rr = f", R {reward_pts / risk_pts:.1f}" if risk_pts > 0 else ""
@@ -171,16 +216,13 @@ class DetailsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("detailsDialog")
         self.setModal(False)
-        self.resize(760, 720)
+        self.resize(880, 760)
         self.signal: Signal | None = None
-        mono = QFont()
-        mono.setFeature(QFont.Tag("tnum"), 1)
+        mono = theme.tabular_font(9.0)
 
         self.title = QLabel()
         self.title.setObjectName("detailsTitle")
-        tf = QFont(mono)
-        tf.setPointSizeF(tf.pointSizeF() * 1.35)
-        tf.setBold(True)
+        tf = theme.tabular_font(13.0, bold=True)
         self.title.setFont(tf)
         self.subtitle = QLabel()
         self.subtitle.setStyleSheet(f"color: {colors.MUTED};")
