@@ -266,3 +266,30 @@ def test_renamed_instance_keeps_its_password(qtbot, memkeyring: MemoryKeyring) -
     assert memkeyring.store == {("MIA Desktop", "ES main/u1"): "pw2"}
     d.instances_page.password.textEdited.emit("")
     assert d.apply() and memkeyring.store == {}
+
+
+def test_detector_parameters_editable_validated_and_saved(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    store = SettingsStore(tmp_path)
+    d = make(qtbot, Settings(), store=store)
+    pp = d.profiles_page
+    pp.select("production")
+    key_item = pp.params._items["dom.wall_ratio"]
+    assert not (key_item.flags() & Qt.ItemFlag.ItemIsEditable)  # built-in: read-only
+    assert "dom.depth_levels" not in pp.params._items  # table field, edited above
+    pp.copy_current()
+    assert pp.params._items["dom.wall_ratio"].flags() & Qt.ItemFlag.ItemIsEditable
+    pp.params.edit_value("dom.wall_ratio", "abc")
+    assert not d.is_valid() and "must be a number" in d.errors()[0].message
+    pp.params.edit_value("dom.wall_ratio", "4.5")
+    pp.params.edit_value("vix.bounds", "12, 18, 25")
+    assert any("needs 4 numbers" in e.message for e in d.errors())
+    pp.params.edit_value("vix.bounds", "30, 18, 25, 35")
+    assert any(e.field.endswith("vix.bounds") and "increase" in e.message for e in d.errors())
+    assert "increase" in pp.params._items["vix.bounds"].toolTip(1) and not d.apply_button.isEnabled()
+    pp.params.edit_value("vix.bounds", "11, 17, 26, 36")
+    pp.form.widgets["wall_min_size"].setValue(1200)  # table edit keeps the tree edits
+    assert d.is_valid(), d.errors()
+    with qtbot.waitSignal(d.applied, timeout=1000):
+        assert d.apply()
+    (p,) = SettingsStore(tmp_path).load().settings.custom_profiles
+    assert (p.dom.wall_ratio, p.vix.bounds, p.wall_min_size) == (4.5, (11.0, 17.0, 26.0, 36.0), 1200)

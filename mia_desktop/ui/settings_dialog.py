@@ -226,6 +226,7 @@ class SettingsDialog(QDialog):
             errs += [FieldError(f"instances[{c.name}].{k}", m) for k, m in e.items()]
         for p, e in zip(s.custom_profiles, prof, strict=True):
             errs += [FieldError(f"custom_profiles[{p.name}].{k}", m) for k, m in e.items()]
+        errs += [FieldError(k, m) for k, m in self.profiles_page.parse_errors().items()]
         if not profile_known(s, s.profile):
             errs.append(FieldError("profile", f"Unknown profile {s.profile!r}."))
         errs += [FieldError(f"alerts.{k}", m) for k, m in alerts.items()]
@@ -245,7 +246,7 @@ class SettingsDialog(QDialog):
         else:
             self.message.setStyleSheet(ERROR_STYLE)
             more = f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""
-            self.message.setText(f"Fix before applying: {errs[0].message}{more}")
+            self.message.setText(f"Fix before applying — {errs[0]}{more}")
         self.volume_label.setText(f"{round(s.alerts.volume * 100)} %")
         self._audio_note()
         return ok

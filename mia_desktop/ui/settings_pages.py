@@ -43,6 +43,7 @@ from mia_desktop.config.settings import (
     default_instance,
 )
 from mia_desktop.ui.settings_form import OK_STYLE, WARN_STYLE, Spec, SpecForm
+from mia_desktop.ui.settings_params import ParamsTree
 
 MAX_DEPTH_SCAN = 20_000  # directory entries looked at when checking a Sierra Chart folder
 
@@ -485,9 +486,12 @@ class ProfilesPage(QWidget):
         b.addWidget(self.copy_button)
         b.addWidget(self.remove_button)
         left.addLayout(b)
+        self.params = ParamsTree()
         right = QVBoxLayout()
         right.addWidget(self.readonly_note)
-        right.addWidget(self.form, 1)
+        right.addWidget(self.form)
+        right.addWidget(QLabel("Detector parameters (double-click a value to edit a custom profile):"))
+        right.addWidget(self.params, 1)
         top = QHBoxLayout(self)
         top.addLayout(left)
         top.addLayout(right, 1)
@@ -503,6 +507,7 @@ class ProfilesPage(QWidget):
         self.copy_button.clicked.connect(self.copy_current)
         self.remove_button.clicked.connect(self.remove_current)
         self.form.changed.connect(self._edited)
+        self.params.changed.connect(self._edited)
         self._select(self.list.currentRow())
 
     # ------------------------------------------------------------ public
@@ -546,10 +551,21 @@ class ProfilesPage(QWidget):
             self._reload(select=self.default_profile())
             self.changed.emit()
 
+    def parse_errors(self) -> dict[str, str]:
+        """Detector-parameter cells of the selected custom profile whose text does not parse,
+        keyed "custom_profiles[<name>].<group>.<field>"."""
+        i = self.list.currentRow() - len(PROFILES)
+        if not 0 <= i < len(self.customs):
+            return {}
+        return {
+            f"custom_profiles[{self.customs[i].name}].{k}": m for k, m in self.params.parse_errors().items()
+        }
+
     def set_errors(self, per_custom: list[dict[str, str]]) -> None:
         self._errors = per_custom
         i = self.list.currentRow() - len(PROFILES)
         self.form.set_errors(per_custom[i] if 0 <= i < len(per_custom) else {})
+        self.params.set_errors(per_custom[i] if 0 <= i < len(per_custom) else {})
         for n in range(len(PROFILES), self.list.count()):
             k = n - len(PROFILES)
             bad = k < len(per_custom) and bool(per_custom[k])
@@ -587,10 +603,13 @@ class ProfilesPage(QWidget):
             box.setChecked(p.is_auto(f))
             box.blockSignals(False)
         self.form.setEnabled(not builtin)
+        self.params.set_profile(p, editable=not builtin)
         self.readonly_note.setVisible(builtin)
         self.remove_button.setEnabled(not builtin)
         k = i - len(PROFILES)
-        self.form.set_errors(self._errors[k] if 0 <= k < len(self._errors) else {})
+        errs = self._errors[k] if 0 <= k < len(self._errors) else {}
+        self.form.set_errors(errs)
+        self.params.set_errors(errs)
 
     def _edited(self, *_: object) -> None:
         i = self.list.currentRow() - len(PROFILES)
@@ -598,7 +617,11 @@ class ProfilesPage(QWidget):
             return
         old = self.customs[i]
         auto = tuple(f for f, box in self.auto_boxes.items() if box.isChecked())
-        new = dataclasses.replace(self.form.value(), auto=auto)
+        table = self.form.value()
+        base = self.params.profile() or old  # carries the detector-parameter edits
+        new = dataclasses.replace(
+            base, auto=auto, name=table.name, **{f: getattr(table, f) for f in TABLE_FIELDS}
+        )
         self.customs[i] = new
         if new.name != old.name:
             self.list.item(i + len(PROFILES)).setText(new.name)
