@@ -52,7 +52,9 @@ def folder_size(path: Path) -> int:
 
 def build(dist: Path, work: Path) -> float:
     t0 = time.perf_counter()
-    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+    # No --clean: it also empties PyInstaller's shared binary-dependency cache, which makes every
+    # build pay the full ~20 s dependency scan again. The work folder is per build anyway.
+    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
            "--distpath", str(dist), "--workpath", str(work), str(HERE / "mia_desktop.spec")]
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if r.returncode != 0:
@@ -100,7 +102,17 @@ def check_analyze(exe: Path, depth: Path, out_dir: Path, env: dict[str, str]) ->
         raise SmokeError(f"analyze exited {r.returncode}: {r.stderr.strip()[-2000:]}")
     if not out.exists():
         raise SmokeError("analyze wrote no output file")
-    print(f"ok   analyze {depth.name} ({sum(1 for _ in out.open(encoding='utf-8'))} lines)", flush=True)
+    lines = sum(1 for _ in out.open(encoding="utf-8"))
+    summary: dict[str, object] = {}
+    for line in reversed(r.stdout.splitlines()):  # empty where a windowed exe has no stdout
+        if line.startswith("{") and '"summary"' in line:
+            summary = json.loads(line)
+            break
+    if r.stdout.strip() and not summary:
+        raise SmokeError(f"analyze printed no summary line: {r.stdout[-1000:]}")
+    if summary and not summary.get("events"):
+        raise SmokeError(f"analyze processed no events: {summary}")
+    print(f"ok   analyze {depth.name} ({lines} lines, {summary.get('events', '?')} events)", flush=True)
 
 
 def screenshot_colours(path: Path) -> int:

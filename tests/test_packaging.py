@@ -13,6 +13,7 @@ import ast
 import importlib.util
 import json
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -182,11 +183,15 @@ def test_smoke_script_rejects_error_lines() -> None:
 def test_frozen_build(tmp_path: Path) -> None:
     """Build the bundle with PyInstaller and smoke-test it (build_and_smoke.py)."""
     pytest.importorskip("PyInstaller")
-    r = subprocess.run(
-        [sys.executable, str(PACKAGING / "build_and_smoke.py"), "--dist", str(tmp_path / "dist"),
-         "--work", str(tmp_path / "work"), "--out", str(tmp_path / "smoke"), "--quit-after", "5"],
-        capture_output=True, text=True, timeout=580, cwd=ROOT,
-    )
+    try:
+        r = subprocess.run(
+            [sys.executable, str(PACKAGING / "build_and_smoke.py"), "--dist", str(tmp_path / "dist"),
+             "--work", str(tmp_path / "work"), "--out", str(tmp_path / "smoke"), "--quit-after", "5"],
+            capture_output=True, text=True, timeout=580, cwd=ROOT,
+        )
+    finally:  # ~250 MB per build: do not leave it in pytest's kept temp folders
+        for big in ("dist", "work"):
+            shutil.rmtree(tmp_path / big, ignore_errors=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-5000:]
     assert "ok   --bundle-check" in r.stdout
     figures = json.loads(r.stdout.split("figures: ", 1)[1].splitlines()[0])
