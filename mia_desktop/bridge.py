@@ -25,10 +25,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from mia_desktop.analysis.types import PatternEvent
 from mia_desktop.analysis.types import Signal as TradeSignal
+from mia_desktop.analysis.vix import regime_multiplier
 
 log = logging.getLogger(__name__)
 
-REGIME_MULTIPLIER = {"ultra_low": 0.8, "low": 1.2, "normal": 1.0, "high": 0.7, "extreme": 0.5}  # SIGNALS.md
 MAX_DRAIN = 5000   # per instance per slow tick: a flood cannot freeze the GUI (the rest waits a tick)
 
 
@@ -121,7 +121,7 @@ class Bridge(QObject):
                 regime = snap.vix_regime or ""
                 if self._vix != (snap.vix, regime):
                     self._vix = (snap.vix, regime)
-                    self.vix_changed.emit(float(snap.vix), regime, REGIME_MULTIPLIER.get(regime, 1.0))
+                    self.vix_changed.emit(float(snap.vix), regime, regime_multiplier(regime))
 
     def _columns(self, name: str, t: _Tracked, snap: Any) -> None:
         cols = snap.columns   # a bounded window of the newest columns, numbered: dedupe by seq
@@ -209,14 +209,28 @@ class Bridge(QObject):
                 self.journal_failed.emit(f"journal: paper outcome not saved: {exc}")
         self.outcome_changed.emit(item.signal_id, item.outcome, pnl)
 
-    def _deliver(self, signals: list[TradeSignal]) -> None:
+    def _journal(self, signals: list[TradeSignal]) -> None:
+        """The whole batch in one durable transaction; one by one if the batch is refused."""
+        j = self.journal
+        if j is None:
+            return
+        many = getattr(j, "append_many", None)
+        if many is not None and len(signals) > 1:
+            try:
+                many(signals)
+                return
+            except Exception:
+                log.exception("journal batch failed; appending one by one")
         for sig in signals:
-            if self.journal is not None:
-                try:
-                    self.journal.append(sig)        # durable before anything can sound
-                except Exception as exc:
-                    log.exception("journal append failed")
-                    self.journal_failed.emit(f"journal: signal not saved: {exc}")
+            try:
+                j.append(sig)
+            except Exception as exc:
+                log.exception("journal append failed")
+                self.journal_failed.emit(f"journal: signal not saved: {exc}")
+
+    def _deliver(self, signals: list[TradeSignal]) -> None:
+        self._journal(signals)          # durable before anything can sound
+        for sig in signals:
             if self.alert is not None:
                 try:
                     self.alert.alert(sig)

@@ -184,6 +184,7 @@ class InstanceRunner:
     def start(self) -> None:
         """Start the worker thread and the source. Needs a running asyncio loop for DTC sources."""
         self.worker.start()
+        self._vix_context()
         src = self.cfg.source
         try:
             if src == "sim":
@@ -207,6 +208,24 @@ class InstanceRunner:
             self._status("error", f"{type(exc).__name__}: {exc}")
         if self._task is not None:
             self._task.add_done_callback(self._task_done)
+
+    def _vix_context(self) -> None:
+        """vix_source 'csv': the last daily close of the CBOE file sets the regime (context only)."""
+        if self.cfg.vix_source != "csv" or not self.cfg.vix_path:
+            return
+        from mia_desktop.analysis.vix import parse_vix_daily
+        from mia_desktop.market.events import VixReading
+
+        try:
+            parsed = parse_vix_daily(Path(self.cfg.vix_path).read_text(encoding="utf-8", errors="replace"))
+        except OSError as exc:
+            self._status("error", f"VIX file: {exc}")
+            return
+        if not parsed.rows:
+            self._status("error", f"VIX file {self.cfg.vix_path}: no valid rows")
+            return
+        last = parsed.rows[-1]
+        self.worker.put(VixReading(last.ts_us, float(last.close)))
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         if task.cancelled() or self._stopped:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from conftest import ES_DEPTH
+import pytest
+from conftest import ES_DEPTH, VIX_CSV
 from signal_factory import make_signal
 
 from mia_desktop.app import run_in_qasync
@@ -18,7 +19,7 @@ from mia_desktop.ui.alerts import AlertPlayer
 
 def test_replay_flows_through_bridge_to_qt_signals(qtbot, tmp_path, shared_data) -> None:
     cfg = InstanceConfig("R", instrument="ES", source="replay", symbol="ES", replay_file=str(ES_DEPTH),
-                         replay_speed=0.0, vix_source="none")   # as fast as possible
+                         replay_speed=0.0, vix_source="csv", vix_path=str(VIX_CSV))   # as fast as possible
     runner = InstanceRunner(cfg, Settings())
     bridge = Bridge(None, None, fast_hz=60, slow_hz=10)
     bridge.add(runner)
@@ -27,6 +28,8 @@ def test_replay_flows_through_bridge_to_qt_signals(qtbot, tmp_path, shared_data)
     best: list[tuple[object, object]] = []
     statuses: list[str] = []
     stats: list[float] = []
+    vix: list[tuple[float, str, float]] = []
+    bridge.vix_changed.connect(lambda v, r, m: vix.append((v, r, m)))
     bridge.columns_ready.connect(lambda n, cs: cols.extend(c.seq for c in cs))
     bridge.trades_ready.connect(lambda n, ts: trades.extend(ts))
     bridge.best_changed.connect(lambda n, b, a: best.append((b, a)))
@@ -38,7 +41,7 @@ def test_replay_flows_through_bridge_to_qt_signals(qtbot, tmp_path, shared_data)
         bridge.start()
         t0 = time.monotonic()
         try:
-            while time.monotonic() - t0 < 15 and (len(cols) < 50 or not trades):
+            while time.monotonic() - t0 < 15 and (len(cols) < 50 or not trades or not vix):
                 await asyncio.sleep(0.05)
         finally:
             bridge.stop()
@@ -52,6 +55,9 @@ def test_replay_flows_through_bridge_to_qt_signals(qtbot, tmp_path, shared_data)
     assert "connected" in statuses
     assert max(stats) > 0
     assert not runner.worker.running
+    last_close = float(VIX_CSV.read_text().strip().splitlines()[-1].split(",")[-1])
+    assert vix[-1][0] == pytest.approx(last_close)          # the daily CSV sets the regime context
+    assert vix[-1][1] in ("ultra_low", "low", "normal", "high", "extreme")
 
 
 def test_signal_is_journaled_before_the_alert_plays(qtbot, tmp_path) -> None:
