@@ -41,6 +41,8 @@ from PySide6.QtWidgets import (
 log = logging.getLogger("mia_desktop.crash")
 
 DIALOG_TITLE = "MIA Desktop — unexpected error"
+FULL_TRACEBACKS_PER_SITE = 3  # full tracebacks logged per (exception type, code line)
+REPEAT_LOG_EVERY = 100  # after that, one summary line per this many repeats
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ class CrashReporter:
         self.dialogs_shown = 0
         self.reports: list[CrashInfo] = []  # the last few, for tests and the About box
         self.suppressed = 0  # exceptions logged without a dialog (throttled)
+        self._sites: dict[tuple[str, str, int], int] = {}  # (type, file, line) -> times seen
 
     # ---- hooks ------------------------------------------------------------------------------
     def excepthook(
@@ -117,9 +120,14 @@ class CrashReporter:
     ) -> CrashInfo:
         """Log the exception, then show a dialog if allowed. Never raises."""
         info = format_exception(exc_type, exc, tb, where or "unknown")
+        seen = self._count(exc_type, tb)
         try:
-            log.critical("uncaught exception in %s: %s", info.where, info.summary,
-                         exc_info=(exc_type, exc, tb) if exc is not None else None)
+            if seen <= FULL_TRACEBACKS_PER_SITE:
+                log.critical("uncaught exception in %s: %s", info.where, info.summary,
+                             exc_info=(exc_type, exc, tb) if exc is not None else None)
+            elif seen % REPEAT_LOG_EVERY == 0:  # a slot that fails on every tick must not flood the log
+                log.critical("uncaught exception in %s: %s (same place, %d times so far; traceback above)",
+                             info.where, info.summary, seen)
         except Exception:  # the log itself is broken: the user must still hear of it
             with contextlib.suppress(Exception):
                 sys.__stderr__.write(info.details)  # type: ignore[union-attr]
@@ -129,6 +137,20 @@ class CrashReporter:
         with contextlib.suppress(Exception):
             self._maybe_show(info)
         return info
+
+    def _count(self, exc_type: type[BaseException], tb: TracebackType | None) -> int:
+        """How many times this exception type was raised from this code line (bounded table)."""
+        last = tb
+        while last is not None and last.tb_next is not None:
+            last = last.tb_next
+        site = (exc_type.__name__, last.tb_frame.f_code.co_filename, last.tb_lineno) if last else (
+            exc_type.__name__, "", 0)
+        with self._lock:
+            n = self._sites.get(site, 0) + 1
+            if site not in self._sites and len(self._sites) >= 256:
+                self._sites.clear()
+            self._sites[site] = n
+        return n
 
     def _maybe_show(self, info: CrashInfo) -> None:
         if not self.dialogs:

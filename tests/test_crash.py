@@ -163,3 +163,16 @@ def test_headless_process_logs_and_shows_nothing(tmp_path: Path) -> None:
     text = (tmp_path / logging_setup.LOG_FILE_NAME).read_text(encoding="utf-8")
     assert "uncaught exception in thread bg: ZeroDivisionError" in text
     assert "uncaught exception in MainThread: ValueError: headless boom" in text
+
+
+def test_a_failing_timer_does_not_flood_the_log(qtbot, logged: Path) -> None:
+    rep = crash.install(log_path=logged, dialogs=False)
+    for _ in range(250):
+        try:
+            _boom_slot()
+        except ZeroDivisionError:
+            rep.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+    text = logged.read_text(encoding="utf-8")
+    assert text.count("Traceback (most recent call last)") == crash.FULL_TRACEBACKS_PER_SITE
+    assert "same place, 100 times so far" in text and "same place, 200 times so far" in text
+    assert len(rep.reports) == 20  # bounded
