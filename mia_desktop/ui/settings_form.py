@@ -117,8 +117,8 @@ class SpecForm(QWidget):
         if after is None:
             self.form.addRow(label, row)
         else:
-            index, _role = self.form.getWidgetPosition(self.rows[after])
-            self.form.insertRow(index + 1, label, row)
+            pos: Any = self.form.getWidgetPosition(self.rows[after])  # (row, role)
+            self.form.insertRow(int(pos[0]) + 1, label, row)
         return row
 
     def _make(self, s: Spec) -> QWidget:
@@ -151,7 +151,8 @@ class SpecForm(QWidget):
             w.textChanged.connect(emit)
         else:
             raise ValueError(f"unknown field kind {s.kind!r}")
-        return w
+        widget: QWidget = w
+        return widget
 
     # ------------------------------------------------------------ values
 

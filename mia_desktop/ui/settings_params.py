@@ -126,8 +126,9 @@ class ParamsTree(QTreeWidget):
                 item.setForeground(1, RED if msg else QBrush())
                 item.setToolTip(1, msg)
                 item.setText(0, f"{key.split('.', 1)[1]}  ⚠ {msg}" if msg else key.split(".", 1)[1])
-                if msg:
-                    self.expandItem(item.parent())
+                parent = item.parent()
+                if msg and parent is not None:
+                    self.expandItem(parent)
         finally:
             self._loading = False
 
