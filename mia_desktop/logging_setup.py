@@ -123,6 +123,20 @@ class LogWriter(io.TextIOBase):
             self._busy.on = False
 
 
+class _RotatingFile(logging.handlers.RotatingFileHandler):
+    """A rotating file that keeps logging when a rollover cannot rename (Windows: another process,
+    e.g. a second copy of the app or a virus scanner, has the file open). It tries again after
+    another `maxBytes` instead of failing on every record."""
+
+    def doRollover(self) -> None:
+        try:
+            super().doRollover()
+        except OSError:
+            if self.stream is None:
+                self.stream = self._open()
+            self.maxBytes += self.maxBytes  # next attempt after as much again (bounded retries)
+
+
 def configure(
     folder: str | os.PathLike[str] | None = None,
     *,
@@ -146,9 +160,7 @@ def configure(
     root = logging.getLogger()
     formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
 
-    fh = logging.handlers.RotatingFileHandler(
-        path, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
-    )
+    fh = _RotatingFile(path, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8")
     fh.setFormatter(formatter)
     setattr(fh, _MARK, True)
     root.addHandler(fh)

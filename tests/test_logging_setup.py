@@ -112,3 +112,17 @@ def test_first_frame_is_logged_once(qtbot, tmp_path: Path) -> None:
     assert text.count(logging_setup.FIRST_FRAME_MESSAGE) == 1
     assert "QLabel" in text and "epoch=" in text
     logging_setup._first_frame["filter"] = None
+
+
+def test_a_blocked_rollover_keeps_logging(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / (LOG_FILE_NAME + ".1")).write_text("old\n", encoding="utf-8")
+    blocker = tmp_path / (LOG_FILE_NAME + ".2")  # a folder where a backup file must go: rename fails
+    blocker.mkdir()
+    (blocker / "x").write_text("x", encoding="utf-8")
+    path = configure(tmp_path, max_bytes=500, backup_count=2, console=False, redirect=False)
+    lg = logging.getLogger("mia_desktop.test")
+    for i in range(60):
+        lg.info("record %03d %s", i, "z" * 40)
+    shutdown()
+    assert "Logging error" not in capsys.readouterr().err
+    assert "record 059" in path.read_text(encoding="utf-8")  # nothing lost
