@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from mia_desktop.config.settings import AlertSettings, Settings, default_instance, settings_to_dict
+from mia_desktop.config.settings import (
+    AlertSettings,
+    Settings,
+    SettingsError,
+    default_instance,
+    settings_to_dict,
+)
 from mia_desktop.storage.paths import app_paths
 from mia_desktop.storage.settings_store import SettingsStore
 
@@ -93,3 +99,17 @@ def test_file_is_plain_json_without_passwords(tmp_path: Path) -> None:
     data = json.loads(store.path.read_text(encoding="utf-8"))
     assert data == json.loads(json.dumps(settings_to_dict(s)))
     assert "password" not in store.path.read_text(encoding="utf-8").lower()
+
+
+def test_failed_save_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path)
+    store.save(configured())
+    before = store.path.read_bytes()
+    bad = dataclasses.replace(configured(), alerts=AlertSettings(volume=float("nan")))
+    with pytest.raises(SettingsError, match=r"alerts\.volume"):  # refused before anything is written
+        store.save(bad)
+    dup = Settings(instances=(default_instance("ES"), default_instance("ES")))
+    with pytest.raises(SettingsError, match="already named"):
+        store.save(dup)
+    assert store.path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json"]

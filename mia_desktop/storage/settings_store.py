@@ -14,11 +14,18 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from mia_desktop.config.settings import Settings, SettingsError, settings_from_dict, settings_to_dict
+from mia_desktop.config.settings import (
+    Settings,
+    SettingsError,
+    settings_from_dict,
+    settings_to_dict,
+    validate_settings,
+)
 from mia_desktop.storage.paths import SETTINGS_FILE
 
 MAX_SETTINGS_BYTES = 4 * 1024 * 1024  # a settings file is a few KB; refuse to parse anything huge
@@ -65,7 +72,11 @@ class SettingsStore:
             return self._corrupt("it is nested too deeply")
 
     def save(self, settings: Settings) -> None:
-        """Atomic replace; raises OSError when the folder cannot be written."""
+        """Atomic replace. Raises SettingsError (nothing written) for settings that would not load
+        back, OSError when the folder cannot be written."""
+        errors = validate_settings(settings)
+        if errors:
+            raise SettingsError(errors)
         self.folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False, allow_nan=False)
         fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=self.folder)
@@ -74,7 +85,7 @@ class SettingsStore:
                 f.write(text + "\n")
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            _replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -101,6 +112,19 @@ class SettingsStore:
             "and the default settings were loaded.",
             backup,
         )
+
+
+def _replace(src: str, dst: Path, attempts: int = 5) -> None:
+    """os.replace, retried briefly: on Windows a virus scanner or an editor holding settings.json
+    open makes the rename fail with PermissionError for a moment."""
+    for n in range(attempts):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if n == attempts - 1:
+                raise
+            time.sleep(0.05 * (n + 1))
 
 
 def _fsync_dir(folder: Path) -> None:
