@@ -70,6 +70,27 @@ def bench(encoding: Encoding, msgs: list[Message], reads: int = 65536) -> tuple[
     return best, len(data)
 
 
+def bench_client_path(msgs: list[Message]) -> float:
+    """Decode + convert to DepthBatch/Trade/Quote as DtcClient does per socket read (binary)."""
+    from mia_desktop.market.instrument import BUILTIN
+    from mia_desktop.sources.dtc_convert import DtcConverter
+
+    data = b"".join(encode(m, Encoding.BINARY) for m in msgs)
+    chunks = [data[i:i + 65536] for i in range(0, len(data), 65536)]
+    best = 0.0
+    for _ in range(3):
+        dec = StreamDecoder(Encoding.BINARY)
+        conv = DtcConverter(lambda _i: "ES", lambda _s: BUILTIN["ES"])
+        t0 = time.perf_counter()
+        n = 0
+        for c in chunks:
+            batch = dec.feed(c)
+            n += len(batch)
+            conv.convert(batch, 0)
+        best = max(best, n / (time.perf_counter() - t0))
+    return best
+
+
 def main() -> None:
     msgs = mix(N)
     print(f"DTC decode, {N:,} messages (80% depth 106, 10% trades 107/112, 10% bid/ask 108/117), "
@@ -79,6 +100,10 @@ def main() -> None:
         target = TARGETS[enc]
         print(f"  {enc.name:<13} {rate:>12,.0f} msg/s  {size / N:6.1f} B/msg  "
               f"target {target:>9,}  ratio {rate / target:5.2f}x")
+    rate = bench_client_path(msgs)
+    depth = rate * 0.8
+    print(f"  binary decode + conversion to market events (client path): {rate:,.0f} msg/s "
+          f"({depth:,.0f} depth updates/s; loopback target 100,000 -> ratio {depth / 100_000:.2f}x)")
 
 
 if __name__ == "__main__":

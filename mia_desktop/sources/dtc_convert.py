@@ -2,8 +2,9 @@
 
 How this works: `convert(msgs, recv_us)` walks the messages decoded from one read. Depth rows
 (DEPTH_DTYPE tuples, prices snapped to integer ticks) collect per symbol and leave as one
-DepthBatch per symbol, flushed before any trade or quote of the same symbol so per-symbol order
-is kept. A depth snapshot (122/145 batch) stays together across reads: CLEAR + ADDs with
+DepthBatch per symbol at the end of the read, or earlier before a trade of the same symbol so
+that a trade stays between the book changes around it (quotes repeat the touch and do not split
+a batch). A depth snapshot (122/145 batch) stays together across reads: CLEAR + ADDs with
 BATCH_END on its last row. Updates (106/140/141) are MODIFY or DELETE by price, BATCH_END where
 DTC says the batch is final (106 has no flag: each is final). Trades carry the aggressor from
 AtBidOrAsk (inferred from the last quote when unset); a VIX symbol yields VixReading instead.
@@ -56,9 +57,16 @@ class _Ctx:
     in_snapshot: bool = False
     bid: int | None = None
     ask: int | None = None
+    mult: float = 1.0
+    tick: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.mult = self.inst.price_multiplier
+        self.tick = self.inst.tick_size
 
     def ticks(self, price: float) -> int:
-        return round(price * self.inst.price_multiplier / self.inst.tick_size)
+        # same arithmetic as Instrument.to_ticks
+        return round(price * self.mult / self.tick)
 
 
 class DtcConverter:
@@ -93,11 +101,45 @@ class DtcConverter:
         self._out = out
         self._recv_us = recv_us
         handlers = _HANDLERS
+        ctxs = self._ctx
+        m106, m140 = dm.MarketDepthUpdateLevel, dm.MarketDepthUpdateLevelFloatWithMilliseconds
         for m in msgs:
-            h = handlers.get(type(m))
-            if h is not None:
-                h(self, m)
-        for ctx in self._ctx.values():
+            try:
+                cls = type(m)
+                # the hot path (depth updates) inlined: one Python call per message costs as much as the rest
+                if cls is m106 or cls is m140:
+                    sid = m.SymbolID  # type: ignore[union-attr]
+                    ctx = ctxs.get(sid) or self._context(sid)
+                    price = m.Price  # type: ignore[union-attr]
+                    side = m.Side  # type: ignore[union-attr]
+                    if ctx is None or price is None or (side != 1 and side != 2):
+                        self.dropped += 1
+                        continue
+                    if cls is m106:
+                        t = m.DateTime  # type: ignore[union-attr]
+                        ts = round(t * 1e6) if t else recv_us
+                        flag = BATCH_END
+                    else:
+                        t = m.DateTime  # type: ignore[union-attr]
+                        ts = t * 1000 if t > 0 else recv_us
+                        flag = BATCH_END if m.FinalUpdateInBatch < 2 else 0  # type: ignore[union-attr]
+                    ticks = round(price * ctx.mult / ctx.tick)
+                    if m.UpdateType == 2:  # type: ignore[union-attr]
+                        ctx.rows.append((ts, _DELETE[side], flag, 0, ticks, 0))
+                    else:
+                        q = m.Quantity  # type: ignore[union-attr]
+                        n = m.NumOrders  # type: ignore[union-attr]
+                        ctx.rows.append((ts, _MODIFY[side], flag, n if n < _U2 else _U2, ticks,
+                                         int(q) if q is not None and q > 0 else 0))
+                    if len(ctx.rows) > _MAX_PENDING:
+                        self._flush(ctx)
+                    continue
+                h = handlers.get(cls)
+                if h is not None:
+                    h(self, m)
+            except (OverflowError, ValueError, TypeError):
+                self.dropped += 1  # inf/NaN or absurd numbers in a hand-built message
+        for ctx in ctxs.values():
             if ctx is not None and ctx.rows and not ctx.in_snapshot:
                 self._flush(ctx)
         return out
@@ -232,8 +274,6 @@ class DtcConverter:
         if ctx is None:
             self.dropped += 1
             return
-        if ctx.rows and not ctx.in_snapshot:
-            self._flush(ctx)
         # a zero price with zero size is how some servers say "no bid/offer"
         b = ctx.ticks(bid) if bid is not None and (bid or bid_q) else None
         a = ctx.ticks(ask) if ask is not None and (ask or ask_q) else None
