@@ -208,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # progress lines appear as each check ends
 
+    # absolute: the GUI runs with its working folder set to --out
+    a.dist, a.work, a.out = a.dist.resolve(), a.work.resolve(), a.out.resolve()
     a.out.mkdir(parents=True, exist_ok=True)
     for stale in ("config", "logs-env"):  # a previous run's log or screenshot must not pass this one
         shutil.rmtree(a.out / stale, ignore_errors=True)
