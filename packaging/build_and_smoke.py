@@ -66,7 +66,7 @@ def run(exe: Path, args: list[str], *, timeout: float, env: dict[str, str] | Non
         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=timeout,
-                              env=env, cwd=cwd)
+                              env=env, cwd=cwd, encoding="utf-8", errors="replace")
     except subprocess.TimeoutExpired as e:
         raise SmokeError(f"{exe.name} {' '.join(args)} did not finish in {timeout:.0f} s") from e
 

@@ -123,6 +123,16 @@ def test_version_has_one_source() -> None:
     assert cfg.version_tuple("2") == (2, 0, 0, 0)
 
 
+def test_version_is_not_repeated_elsewhere() -> None:
+    """Only mia_desktop/__version__.py holds the version string; everything else reads it."""
+    files = [ROOT / "pyproject.toml", *PACKAGING.glob("*.*"), *(ROOT / ".github").rglob("*.yml"),
+             *(p for p in (ROOT / "mia_desktop").rglob("*.py") if p.name != "__version__.py")]
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        for quoted in (f'"{__version__}"', f"'{__version__}'", f"={__version__}\n"):
+            assert quoted not in text, f"{f} repeats the version {__version__}"
+
+
 def test_installer_script_is_per_user_and_keeps_user_files() -> None:
     iss = (PACKAGING / "installer.iss").read_text(encoding="utf-8")
     assert re.search(r"^AppId=\{\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$", iss, re.M)
