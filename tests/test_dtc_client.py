@@ -450,3 +450,29 @@ def test_unreachable_server_backs_off() -> None:
     assert all(r is not None and r <= 0.1 for r in retries)
     assert "cannot connect" in client.stats.last_error
     assert sink.states()[-1] == "stopped"
+
+
+def test_a_failing_sink_does_not_end_the_client() -> None:
+    peer = ScriptedPeer()
+    sink = Collector()
+    failed: list[bool] = []
+
+    def flaky(ev: MarketEvent) -> None:
+        if isinstance(ev, Trade) and not failed:
+            failed.append(True)
+            raise RuntimeError("consumer bug")
+        sink(ev)
+
+    async def main() -> DtcClient:
+        port = await peer.start()
+        client = DtcClient("127.0.0.1", port, ["ESZ6"], flaky, name="t", backoff_initial_s=0.05)
+        task = asyncio.create_task(client.run())
+        await _until(lambda: len(sink.of(Trade)) >= 2)
+        await client.close()
+        await asyncio.wait_for(task, 5)
+        await peer.stop()
+        return client
+
+    client = asyncio.run(main())
+    assert failed and client.stats.connects == 2
+    assert any(e.state == "error" and "consumer bug" in e.text for e in sink.of(SourceStatus))

@@ -136,7 +136,13 @@ class DtcClient:
         try:
             while not self._closing:
                 self._status("connecting", f"{self.host}:{self.port}")
-                got_data = await self._connect_once()
+                try:
+                    got_data = await self._connect_once()
+                except Exception as exc:  # a bug must not end the feed: report, back off, retry
+                    log.exception("%s: unexpected error on the DTC connection", self.name)
+                    self.stats.last_error = f"internal error: {type(exc).__name__}: {exc}"
+                    self._status("error", self.stats.last_error)
+                    got_data = False
                 if got_data:
                     self.backoff.reset()
                 if self._closing or self._fatal or not self.reconnect:
