@@ -27,16 +27,17 @@ AppName={#MyAppName}
 AppVersion={#MyAppVersion}
 AppVerName={#MyAppName} {#MyAppVersion}
 AppPublisher={#MyAppPublisher}
+; VersionInfoVersion must be numeric (1.2.3): a pre-release version needs a numeric /DMyAppVersion.
 VersionInfoVersion={#MyAppVersion}
 ; Per-user: no UAC prompt, installs under %LOCALAPPDATA%\Programs like other per-user apps.
 PrivilegesRequired=lowest
-PrivilegesRequiredOverridesAllowed=dialog
 DefaultDirName={localappdata}\Programs\{#MyAppName}
 DefaultGroupName={#MyAppName}
 DisableProgramGroupPage=yes
 UsePreviousAppDir=yes
-ArchitecturesAllowed=x64compatible
-ArchitecturesInstallIn64BitMode=x64compatible
+; "x64" (not 6.3's "x64compatible") so older Inno Setup 6 releases on build machines accept it.
+ArchitecturesAllowed=x64
+ArchitecturesInstallIn64BitMode=x64
 MinVersion=10.0
 OutputDir=..\dist\installer
 OutputBaseFilename=MIA-Desktop-Setup-{#MyAppVersion}
