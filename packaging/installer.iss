@@ -13,6 +13,10 @@
 #ifndef MyAppVersion
   #error Pass the version: iscc /DMyAppVersion=X.Y.Z packaging\installer.iss
 #endif
+#ifndef MyAppVersionNumeric
+  ; the Windows file-version resource takes numbers only (1.2.3.0); pass it for "1.2.3rc1"
+  #define MyAppVersionNumeric MyAppVersion
+#endif
 #define MyAppName "MIA Desktop"
 #define MyAppExeName "MIA Desktop.exe"
 #define MyAppPublisher "MIA"
@@ -27,8 +31,7 @@ AppName={#MyAppName}
 AppVersion={#MyAppVersion}
 AppVerName={#MyAppName} {#MyAppVersion}
 AppPublisher={#MyAppPublisher}
-; VersionInfoVersion must be numeric (1.2.3): a pre-release version needs a numeric /DMyAppVersion.
-VersionInfoVersion={#MyAppVersion}
+VersionInfoVersion={#MyAppVersionNumeric}
 ; Per-user: no UAC prompt, installs under %LOCALAPPDATA%\Programs like other per-user apps.
 PrivilegesRequired=lowest
 DefaultDirName={localappdata}\Programs\{#MyAppName}
