@@ -476,3 +476,29 @@ def test_a_failing_sink_does_not_end_the_client() -> None:
     client = asyncio.run(main())
     assert failed and client.stats.connects == 2
     assert any(e.state == "error" and "consumer bug" in e.text for e in sink.of(SourceStatus))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("encoding", ["binary", "json"])
+def test_random_garbage_from_the_server(seed: int, encoding: str) -> None:
+    import random
+
+    rng = random.Random(seed)
+    garbage = bytes(rng.randrange(256) for _ in range(rng.randint(1, 3000)))
+    if encoding == "json":
+        garbage = b'{"Type":3,"F":[0,' + garbage + b"\0" + b"{not json}\0"
+    peer = ScriptedPeer(garbage_after_logon=garbage)
+    sink = Collector()
+
+    async def body(client: DtcClient) -> None:
+        # either the garbage is refused (protocol error -> reconnect) or it parses as harmless frames
+        await _until(lambda: peer.connections >= 2 or len(sink.of(Trade)) >= 2)
+        await asyncio.sleep(0.1)
+
+    client = asyncio.run(_session(peer, sink, body, encoding=encoding))
+    assert client.stats.connects >= 1
+    if encoding == "json":  # '{not json}' can never pass
+        assert client.stats.protocol_errors >= 1 and client.stats.connects >= 2
+    if client.stats.protocol_errors:
+        assert any(e.state == "error" and "protocol error" in e.text for e in sink.of(SourceStatus))
+    assert sink.states()[-1] == "stopped"
