@@ -68,24 +68,26 @@ class CpuRenderer:
         for c in (self.bid_curve, self.ask_curve):
             c.setZValue(5)
             pi.addItem(c)
-        self.trades = pg.ScatterPlotItem(pxMode=True)
-        self.trades.setZValue(10)
-        pi.addItem(self.trades)
+        # one scatter per aggressor with a single pen/brush: per-point styles cost pyqtgraph ~10 µs each
+        self.buys = pg.ScatterPlotItem(pxMode=True, pen=pg.mkPen(theme.BUY_TRADE, width=1),
+                                       brush=QBrush(theme.qcolor(theme.BUY_TRADE, 150)))
+        self.sells = pg.ScatterPlotItem(pxMode=True, pen=pg.mkPen(theme.SELL_TRADE, width=1),
+                                        brush=QBrush(theme.qcolor(theme.SELL_TRADE, 150)))
+        for item in (self.buys, self.sells):
+            item.setZValue(10)
+            pi.addItem(item)
         self.markers = pg.ScatterPlotItem(pxMode=True)
         self.markers.setZValue(20)
         pi.addItem(self.markers)
-        self._buy_brush = QBrush(theme.qcolor(theme.BUY_TRADE, 150))
-        self._sell_brush = QBrush(theme.qcolor(theme.SELL_TRADE, 150))
         # pens must be cosmetic (pg.mkPen): symbols are drawn in a unit square, then scaled
-        self._buy_pen = pg.mkPen(theme.BUY_TRADE, width=1)
-        self._sell_pen = pg.mkPen(theme.SELL_TRADE, width=1)
         self._elite_pen = pg.mkPen(theme.ELITE, width=2)
         self._plain_pen = pg.mkPen(theme.BG, width=1)
         self._lut_key: tuple[object, ...] | None = None
+        self._trade_key: tuple[float, ...] | None = None
 
     def render_frame(self, f: Frame) -> None:
         w = max(self.widget.width(), 1)
-        vis = self.store.visible_image(f.x0, f.x1, f.y0, f.y1, max_cols=2 * w)
+        vis = self.store.visible_image(f.x0, f.x1, f.y0, f.y1, max_cols=w)
         key = (f.norm, f.params, f.colormap)
         if key != self._lut_key:
             self.image.setLookupTable(combined_lut(f.norm, f.params, f.lut), update=False)
@@ -99,27 +101,36 @@ class CpuRenderer:
             self.image.setVisible(True)
         # best bid/ask as stair lines (column left edge to right edge)
         if len(f.best_x):
-            xs = np.repeat(f.best_x, 2)
-            xs[1::2] += 1.0
-            self.bid_curve.setData(xs, np.repeat(f.best_bid, 2))
-            self.ask_curve.setData(xs, np.repeat(f.best_ask, 2))
+            step = max(1, -(-len(f.best_x) // w))          # at most one step per pixel column
+            bx, bb, ba = f.best_x[::step], f.best_bid[::step], f.best_ask[::step]
+            xs = np.repeat(bx, 2)
+            xs[1::2] += float(step)
+            self.bid_curve.setData(xs, np.repeat(bb, 2))
+            self.ask_curve.setData(xs, np.repeat(ba, 2))
         else:
             self.bid_curve.setData(_EMPTY, _EMPTY)
             self.ask_curve.setData(_EMPTY, _EMPTY)
-        if len(f.trade_x):
-            buy = f.trade_buy
-            brushes = np.empty(len(buy), dtype=object)
-            brushes[buy], brushes[~buy] = self._buy_brush, self._sell_brush
-            pens = np.empty(len(buy), dtype=object)
-            pens[buy], pens[~buy] = self._buy_pen, self._sell_pen
-            self.trades.setData(x=f.trade_x, y=f.trade_y.astype(np.float64), size=f.trade_diameters(),
-                                brush=brushes, pen=pens)
-        else:
-            self.trades.setData(x=_EMPTY, y=_EMPTY)
+        self._set_trades(f)
         self._set_markers(f)
         self.vb.setRange(xRange=(f.x0, f.x1), yRange=(f.y0, f.y1), padding=0.0, update=False)
         self._pending_g = f.newest_g
         self.widget.update()
+
+    def _set_trades(self, f: Frame) -> None:
+        key = (f.x0, f.x1, f.y0, f.y1, len(f.trade_x), float(f.trade_x[-1]) if len(f.trade_x) else 0.0)
+        if key == self._trade_key:
+            return                      # same trades at the same place: keep the items as they are
+        self._trade_key = key
+        if not len(f.trade_x):
+            self.buys.setData(x=_EMPTY, y=_EMPTY)
+            self.sells.setData(x=_EMPTY, y=_EMPTY)
+            return
+        # bubble sizes in 1 px steps keep pyqtgraph's symbol atlas small
+        d = np.round(f.trade_diameters())
+        y = f.trade_y.astype(np.float64)
+        b = f.trade_buy
+        self.buys.setData(x=f.trade_x[b], y=y[b], size=d[b])
+        self.sells.setData(x=f.trade_x[~b], y=y[~b], size=d[~b])
 
     def _set_markers(self, f: Frame) -> None:
         if not f.markers:

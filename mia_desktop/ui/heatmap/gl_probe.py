@@ -3,6 +3,10 @@
 Under QT_QPA_PLATFORM=offscreen/minimal there is no OpenGL at all: answered False without
 touching GL. Otherwise a QOpenGLContext is created against a QOffscreenSurface and its version
 checked (the GPU renderer needs GLSL 330: texelFetch, integer maths in shaders).
+A software rasteriser (Mesa llvmpipe/softpipe, SwiftShader, Microsoft's GDI renderer) counts as
+usable but not as "available" for the automatic choice: the per-pixel shader on a CPU is an
+order of magnitude slower than the pyqtgraph path (see benchmarks/bench_heatmap.py), so "auto"
+picks the CPU renderer there and only an explicit "gpu" setting uses it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext, QS
 
 REQUIRED = (3, 3)
 _NO_GL_PLATFORMS = {"offscreen", "minimal", "vnc", "linuxfb"}
+_SOFTWARE = ("llvmpipe", "softpipe", "swiftshader", "gdi generic", "software rasterizer", "swrast")
 _cache: tuple[bool, str] | None = None
 
 
@@ -68,8 +73,20 @@ def _probe() -> tuple[bool, str]:
         surface.destroy()
 
 
-def gl_available() -> bool:
+def is_software(description: str) -> bool:
+    d = description.lower()
+    return any(s in d for s in _SOFTWARE)
+
+
+def gl_usable() -> bool:
+    """A 3.3 core context can be made (possibly software-rendered)."""
     return probe()[0]
+
+
+def gl_available() -> bool:
+    """Hardware OpenGL 3.3 is here: what the automatic renderer choice uses."""
+    ok, text = probe()
+    return ok and not is_software(text)
 
 
 def gl_version_text() -> str:

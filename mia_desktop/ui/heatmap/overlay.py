@@ -68,7 +68,7 @@ def draw_overlays(p: QPainter, frame: Frame, w: float, h: float) -> None:
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     # best bid / ask over time
     if len(frame.best_x):
-        bx, bb, ba = _decimate(frame.best_x, frame.best_bid, frame.best_ask, max_points=int(w * 2) + 2)
+        bx, bb, ba = _decimate(frame.best_x, frame.best_bid, frame.best_ask, max_points=int(w) + 2)
         xs = m.px(bx)
         for ys, color in ((bb, theme.BID), (ba, theme.ASK)):
             p.setPen(QPen(theme.qcolor(color, 230), 1.6))

@@ -3,6 +3,7 @@ session (screenshots, benchmarks). Not a market simulator: only HeatColumn/Trade
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,13 +60,26 @@ def test_pattern_trades() -> list[Trade]:
 def market_session(n: int, *, seed: int = 7, start_tick: int = 20_000, levels: int = 60,
                    column_us: int = 100_000, t0_us: int = T0_US) -> tuple[list[HeatColumn], list[Trade]]:
     """A random-walk market: a book of `levels` per side with persistent walls, trades each column."""
+    cols: list[HeatColumn] = []
+    trades: list[Trade] = []
+    for c, ts in iter_market(n, seed=seed, start_tick=start_tick, levels=levels, column_us=column_us,
+                             t0_us=t0_us):
+        cols.append(c)
+        trades.extend(ts)
+    trades.sort(key=lambda t: t.ts_us)
+    return cols, trades
+
+
+def iter_market(n: int, *, seed: int = 7, start_tick: int = 20_000, levels: int = 60,
+                column_us: int = 100_000, t0_us: int = T0_US) -> Iterator[tuple[HeatColumn, list[Trade]]]:
+    """Column by column (bounded memory for long histories): (column, trades during it)."""
     rng = np.random.default_rng(seed)
     rows = 2 * levels + 40
     mid = float(start_tick)
     walls: dict[int, float] = {}
-    cols: list[HeatColumn] = []
-    trades: list[Trade] = []
     base_noise = rng.gamma(2.0, 25.0, size=4096)
+    d = np.arange(levels)
+    z = np.zeros(rows, np.float32)
     for c in range(n):
         mid += rng.normal(0, 0.35) + 0.002 * (start_tick - mid)
         bid_t = int(np.floor(mid))
@@ -80,22 +94,19 @@ def market_session(n: int, *, seed: int = 7, start_tick: int = 20_000, levels: i
         base = bid_t - levels - 20
         bid = np.zeros(rows, np.float32)
         ask = np.zeros(rows, np.float32)
-        d = np.arange(levels)
-        noise = base_noise[(c // 7 + d * 13) % 4096]
-        depth = (40.0 + 9.0 * d + noise).astype(np.float32)
+        depth = (40.0 + 9.0 * d + base_noise[(c // 7 + d * 13) % 4096]).astype(np.float32)
         bid[bid_t - base - d] = depth
-        ask[ask_t - base + d] = depth[::-1][::-1]
+        ask[ask_t - base + d] = depth
         for p, size in walls.items():
             r = p - base
             if 0 <= r < rows:
                 (bid if p <= bid_t else ask)[r] += size
-        z = np.zeros(rows, np.float32)
         ts = t0_us + (c + 1) * column_us
-        cols.append(HeatColumn(c, ts, base, bid, ask, z, z, bid_t, ask_t))
+        col_trades = []
         for _ in range(int(rng.poisson(1.2))):
             buy = rng.random() < 0.5
             size = int(rng.pareto(1.6) * 3) + 1
-            trades.append(Trade("ES", ts - int(rng.integers(0, column_us)), ask_t if buy else bid_t, size,
-                                Side.ASK if buy else Side.BID))
-    trades.sort(key=lambda t: t.ts_us)
-    return cols, trades
+            col_trades.append(Trade("ES", ts - int(rng.integers(0, column_us)), ask_t if buy else bid_t, size,
+                                    Side.ASK if buy else Side.BID))
+        col_trades.sort(key=lambda t: t.ts_us)
+        yield HeatColumn(c, ts, base, bid, ask, z, z, bid_t, ask_t), col_trades

@@ -29,7 +29,7 @@ from mia_desktop.ui import theme
 from mia_desktop.ui.heatmap.colormaps import DEFAULT_COLORMAP, colormap_lut
 from mia_desktop.ui.heatmap.cpu_renderer import CpuRenderer
 from mia_desktop.ui.heatmap.frame import Frame, build_frame
-from mia_desktop.ui.heatmap.gl_probe import probe
+from mia_desktop.ui.heatmap.gl_probe import is_software, probe
 from mia_desktop.ui.heatmap.ladder_axis import PriceLadderAxis, TimeAxis
 from mia_desktop.ui.heatmap.scale import ScaleError, ScaleParams
 from mia_desktop.ui.heatmap.snapshot import render_region
@@ -273,11 +273,13 @@ class HeatmapView(QWidget):
     # ---- renderer choice ------------------------------------------------------------------
     def _install_renderer(self, request: str) -> None:
         ok, text = probe()
-        want_gpu = request == "gpu" or (request == "auto" and ok)
+        want_gpu = request == "gpu" or (request == "auto" and ok and not is_software(text))
         self.renderer_note = ""
         if want_gpu and not ok:
             self.renderer_note = f"GPU renderer requested but unavailable: {text}"
             want_gpu = False
+        elif request == "auto" and ok and not want_gpu:
+            self.renderer_note = f"software OpenGL ({text}) is slower than the CPU path: using CPU"
         new: Any
         if want_gpu:
             from mia_desktop.ui.heatmap.gl_renderer import GlRenderer  # needs QtOpenGL only here
