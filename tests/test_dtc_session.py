@@ -20,6 +20,7 @@ from mia_desktop.dtc.messages import (
     EncodingRequest,
     EncodingResponse,
     Heartbeat,
+    Logoff,
     LogonRequest,
     LogonResponse,
     MarketDataReject,
@@ -210,3 +211,13 @@ def test_fuzz_session_input(role: Role, enc: Encoding, data: st.DataObject, pref
             break
         session.tick(float(i))
         session.data_to_send()
+
+
+def test_client_tolerates_heartbeat_and_sees_logoff_during_negotiation() -> None:
+    client = DtcSession(Role.CLIENT)
+    client.receive_data(encode_binary(Heartbeat(0, 1)), 0.0)
+    assert client.state is SessionState.NEGOTIATING
+    client.receive_data(encode_binary(Logoff("too many clients", 1)), 0.0)
+    assert client.state is SessionState.CLOSED and "too many clients" in client.close_reason
+    with pytest.raises(DtcProtocolError):
+        DtcSession(Role.CLIENT).receive_data(encode_binary(MarketDepthUpdateLevel()), 0.0)

@@ -190,7 +190,10 @@ class DtcSession:
                 self.state = SessionState.LOGGING_ON
                 if m.TYPE in _CONTROL_TYPES:
                     self._control(m, now)
-            else:
+            elif isinstance(m, Logoff | LogonResponse):
+                self._control(m, now)  # a server refusing us outright
+                return events
+            elif not isinstance(m, Heartbeat):
                 raise DtcSessionError(f"expected ENCODING_RESPONSE, got {type(m).__name__}")
         if self.state is not SessionState.NEGOTIATING and dec.buffered:
             events += self.receive_data(b"", now)
