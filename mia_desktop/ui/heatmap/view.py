@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QGridLayout, QToolButton, QWidget
 
 from mia_desktop.market.instrument import Instrument
@@ -235,6 +235,14 @@ class HeatmapView(QWidget):
         self._dirty = True
         self._tick()
         img = self.grab().toImage()
+        w_gl = self.renderer.widget
+        if hasattr(w_gl, "grabFramebuffer"):
+            # QWidget.grab() redirects QPainter, which loses the overlays painted inside paintGL:
+            # put the GL widget's own framebuffer (cells + overlays) in its place.
+            fb = w_gl.grabFramebuffer()
+            p = QPainter(img)
+            p.drawImage(QRectF(w_gl.geometry()), fb)
+            p.end()
         if (img.width(), img.height()) != (w, h):
             img = img.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio,
                              Qt.TransformationMode.SmoothTransformation)
