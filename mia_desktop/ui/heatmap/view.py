@@ -104,7 +104,7 @@ class HeatmapView(QWidget):
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(max(int(1000 / max(min(fps, 60), 1)), 16))
-        self.timer.timeout.connect(self._tick)
+        self.timer.timeout.connect(self._on_timer)
         self.timer.start()
         self._shut = False
         _LIVE_VIEWS.add(self)
@@ -258,6 +258,12 @@ class HeatmapView(QWidget):
         return QSize(900, 520)
 
     # ---- frames ---------------------------------------------------------------------------
+    def _on_timer(self) -> None:
+        if not self.isVisible():        # a hidden tab costs nothing; it catches up when shown
+            self.frames_skipped += 1
+            return
+        self._tick()
+
     def _tick(self) -> bool:
         if self._shut:
             return False
