@@ -1,0 +1,42 @@
+"""Applying settings restarts only the instances that changed (real runners on the demo server)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+import pytest
+
+from mia_desktop.app import AppController, run_in_qasync
+from mia_desktop.config.settings import InstanceConfig, Settings
+from mia_desktop.storage.settings_store import SettingsStore
+
+
+def test_apply_restarts_only_changed_instances(qtbot, tmp_path) -> None:
+    pytest.importorskip("mia_desktop.engine.demo_server", reason="the demo DTC server (H2) is not in yet")
+    a = InstanceConfig("A", instrument="ES", source="sim", symbol="ES", port=11099)
+    b = InstanceConfig("B", instrument="NQ", source="sim", symbol="NQ", port=11199)
+    SettingsStore(tmp_path).save(Settings(instances=(a, b)))
+    ctl = AppController(argparse.Namespace(config_dir=str(tmp_path), demo=False, quit_after=None,
+                                           screenshot=None, renderer="cpu"))
+
+    async def scenario() -> None:
+        win = await ctl.start()
+        try:
+            assert not ctl.demo and list(win.panes) == ["A", "B"]
+            assert "DEMO" not in win.windowTitle()
+            ra, rb = ctl.bridge.runner("A"), ctl.bridge.runner("B")
+            new = dataclasses.replace(ctl.settings, instances=(a, dataclasses.replace(b, profile="scalping")))
+            assert ctl.apply_settings(new, save=True) == {"B"}
+            await ctl._restarting
+            assert ctl.bridge.runner("A") is ra
+            assert ctl.bridge.runner("B") is not rb and ctl.bridge.runner("B").cfg.profile == "scalping"
+            assert SettingsStore(tmp_path).load().settings.instances[1].profile == "scalping"
+            # removing every instance goes back to the demo (ES, NQ)
+            assert ctl.apply_settings(dataclasses.replace(new, instances=())) == {"A", "B", "ES", "NQ"}
+            await ctl._restarting
+            assert ctl.demo and list(win.panes) == ["ES", "NQ"] and "DEMO" in win.windowTitle()
+        finally:
+            await ctl.shutdown()
+
+    run_in_qasync(scenario())
