@@ -30,7 +30,9 @@ class IcebergDetector:
     through). Hidden bid → long, hidden offer → short. The displayed size is sampled at each
     analysis (and taken from the previous frame when the first trade arrives), so a refill between
     two analyses is seen as its sampled size. `min_size_threshold` does not apply (icebergs show
-    little by design). After firing, that price waits one window. strength = grade(volume /
+    little by design). A level that is gone at an analysis (traded through or pulled) starts over.
+    After firing, that price stays quiet while it keeps trading (one event per iceberg: the
+    quiet period is extended to one window past each further trade there). strength = grade(volume /
     (ratio × displayed)); confidence = grade(volume / iceberg_min_volume)."""
 
     def __init__(self, p: DomParams, make: EventFactory) -> None:
@@ -56,6 +58,9 @@ class IcebergDetector:
                     t.disp.append((now, before))
             t.vol.append((tr.ts_us, float(tr.size)))
             t.vol_sum += tr.size
+            cool = self._cool[side]
+            if cool.get(tr.price, -1) >= tr.ts_us:   # the same iceberg still trading: stay quiet
+                cool[tr.price] = tr.ts_us + p.iceberg_window_us
         for side in (0, 1):
             tracks = self._t[side]
             if tracks:
@@ -68,6 +73,10 @@ class IcebergDetector:
                         del tracks[price]
                         continue
                     cur = f.size_at(side, price)
+                    if cur <= 0:   # traded through (or pulled): the level no longer stands
+                        del tracks[price]
+                        cool.pop(price, None)
+                        continue
                     d = t.disp
                     while d and d[0][0] < cut:
                         d.popleft()
@@ -75,7 +84,7 @@ class IcebergDetector:
                         d.pop()
                     d.append((now, cur))
                     shown = d[0][1]
-                    if (cur > 0 and t.vol_sum >= p.iceberg_min_volume and t.vol_sum >= p.iceberg_ratio * shown
+                    if (t.vol_sum >= p.iceberg_min_volume and t.vol_sum >= p.iceberg_ratio * shown
                             and cool.get(price, -1) < now):
                         cool[price] = now + p.iceberg_window_us
                         out.append(self.make(
@@ -174,11 +183,14 @@ class AbsorptionDetector:
 class SqueezeDetector:
     """`squeeze`: spread at `squeeze_spread_ticks` (1), and one side's depth over the first
     `squeeze_levels` (5) levels falls ≥ `squeeze_drop` (50 %) below its `squeeze_avg_window_us`
-    (60 s) average within `squeeze_drop_window_us` (5 s) — it was ≥ `squeeze_hold` × average at
-    some point in those 5 s — while the other side holds (≥ `squeeze_hold` (0.8) × its own average),
+    (60 s) average within `squeeze_drop_window_us` (5 s) — it was above that line at some point in
+    those 5 s and the fall within them is itself ≥ `squeeze_drop` — while the other side holds
+    (between `squeeze_hold` (0.8) and `squeeze_other_max` (2) × its own average: a side that
+    balloons is a wall or ladder story, not a squeeze),
     with imbalance (other − thin)/(other + thin) ≥ `squeeze_imbalance` (0.65). Thin asks → long,
-    thin bids → short. Needs half the averaging window of history; re-arms once the thin side
-    is back above the drop line. strength = grade(imbalance / threshold, full 1/threshold);
+    thin bids → short. Needs half the averaging window of history; after firing, that side re-arms
+    only once its depth is back to `squeeze_hold` × its average (no re-fires while it hovers).
+    strength = grade(imbalance / threshold, full 1/threshold);
     confidence = grade(drop / squeeze_drop)."""
 
     def __init__(self, p: DomParams, make: EventFactory) -> None:
@@ -206,18 +218,21 @@ class SqueezeDetector:
         for thin in (0, 1):
             other = 1 - thin
             line = (1.0 - p.squeeze_drop) * avg[thin]
+            if depth[thin] >= p.squeeze_hold * avg[thin]:
+                self._armed[thin] = True   # back to normal depth: a new squeeze may fire
             if depth[thin] > line:
-                self._armed[thin] = True
                 continue
             if not (warm and self._armed[thin] and f.spread() == p.squeeze_spread_ticks):
                 continue
             tot = depth[thin] + depth[other]
             imb = (depth[other] - depth[thin]) / tot if tot > 0 else 0.0
-            if imb < p.squeeze_imbalance or depth[other] < p.squeeze_hold * avg[other]:
+            if (imb < p.squeeze_imbalance or depth[other] < p.squeeze_hold * avg[other]
+                    or depth[other] > p.squeeze_other_max * avg[other]):
                 continue
             dcut = now - p.squeeze_drop_window_us
             recent_max = max((v for t, v in self._d[thin] if t >= dcut), default=0.0)
-            if recent_max < p.squeeze_hold * avg[thin]:
+            # it fell within the window: by ≥ `squeeze_drop` of its own level there, from above the line
+            if recent_max <= line or depth[thin] > (1.0 - p.squeeze_drop) * recent_max:
                 continue
             self._armed[thin] = False
             drop = 1.0 - depth[thin] / avg[thin] if avg[thin] > 0 else 1.0

@@ -52,6 +52,7 @@ class DomParams:
     squeeze_drop_window_us: int = 5 * S
     squeeze_hold: float = 0.80               # other side ≥ hold × its average; thin side was ≥ hold × avg
     squeeze_imbalance: float = 0.65
+    squeeze_other_max: float = 2.0           # "the other side holds": ≤ this × its average too
     # grading: strength/confidence start at `grade_base` when a rule is just met and reach 1.0 at
     # `grade_full` × the threshold
     grade_base: float = 0.5
