@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mia_desktop.market.book import OrderBook
-from mia_desktop.market.events import Side
+from mia_desktop.market.events import BATCH_END, DEPTH_DTYPE, Side
 from mia_desktop.market.heatmap import NO_PRICE, HeatmapHistory
 
 MS = 1000
@@ -69,6 +73,7 @@ def test_gap_filled_then_merged_when_long() -> None:
 def test_trades_per_column_and_ring_wraps() -> None:
     hm = HeatmapHistory(rows=20, column_ms=100, history_s=1)   # 10 columns
     b = book_at(500)
+    hm.advance(0, b)
     hm.add_trade(10 * MS, 500, 3, Side.ASK, b)
     hm.add_trade(20 * MS, 500, 2, Side.BID, b)
     hm.add_trade(30 * MS, 499, 4, Side.BID, b)
@@ -119,3 +124,52 @@ def test_saturating_fixed_point_and_memory() -> None:
     assert small.view().bid.max() == 65535
     with pytest.raises(ValueError):
         HeatmapHistory(rows=0)
+
+
+def _stream(seed: int, n: int, spread: int, drift: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    ts = np.cumsum(rng.choice([0, 0, 0, 20, 60, 130, 700, 9000], n) * MS)
+    side = rng.integers(0, 2, n)
+    mid = 1000 + (np.sin(np.arange(n) / n * 6.3) * drift).astype(np.int64)   # price wanders and returns
+    price = np.where(side == 0, mid - rng.integers(0, spread, n), mid + 1 + rng.integers(0, spread, n))
+    cmd = 2 + side + 2 * rng.integers(0, 3, n)
+    qty = rng.integers(0, 6, n)
+    recs = np.zeros(n, dtype=DEPTH_DTYPE)
+    recs["ts_us"], recs["command"], recs["price"], recs["qty"] = ts + 10**12, cmd, price, qty
+    recs["flags"] = BATCH_END
+    return recs
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([3, 8, 30]), st.sampled_from([0, 3, 50]),
+       st.sampled_from([0, 8, 40]))
+def test_bulk_ingest_equals_column_by_column(seed: int, spread: int, fill_gap: int, drift: int) -> None:
+    recs = _stream(seed, 400, spread, drift)
+    fast, slow = HeatmapHistory(rows=40, history_s=5, fill_gap=fill_gap), \
+        HeatmapHistory(rows=40, history_s=5, fill_gap=fill_gap)
+    bf, bs = book_at(1000, 3), book_at(1000, 3)
+    for h, b in ((fast, bf), (slow, bs)):
+        h.advance(10**12 - 200 * MS, b)
+        h.advance(10**12 - 100 * MS, b)            # anchors the grid
+    for chunk in np.array_split(recs, 3):
+        fast.ingest(chunk, bf)
+        cols = chunk["ts_us"] // slow.column_us
+        starts = [0, *(np.flatnonzero(np.diff(cols)) + 1).tolist(), len(chunk)]
+        for a, b in itertools.pairwise(starts):
+            slow.advance(int(chunk["ts_us"][a]), bs)
+            bs.apply(chunk[a:b])
+    assert fast.seq == slow.seq and fast.reanchors == slow.reanchors
+    vf, vs = fast.view(), slow.view()
+    for name in ("ts_start", "ts_end", "base", "bid", "ask", "best_bid", "best_ask"):
+        assert np.array_equal(getattr(vf, name), getattr(vs, name)), name
+    for side in Side:
+        assert bf.items(side) == bs.items(side)
+
+
+def test_bulk_path_is_taken_on_a_quiet_book() -> None:
+    recs = _stream(7, 2000, 8)
+    h, b = HeatmapHistory(rows=40, history_s=600), book_at(1000, 3)
+    h.advance(10**12 - 200 * MS, b)
+    h.advance(10**12 - 100 * MS, b)
+    assert h._ingest_bulk(recs, b)                  # exact conditions hold: one vectorised pass
+    assert h.seq > 100

@@ -19,7 +19,6 @@ silently, and ``history_copy()`` still has every column.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import queue
 import threading
@@ -35,13 +34,24 @@ from mia_desktop.analysis.types import PatternEvent, Signal
 from mia_desktop.engine.snapshot import HeatColumn, InstrumentSnapshot
 from mia_desktop.market.bars import Bar, BarBuilder
 from mia_desktop.market.book import OrderBook
-from mia_desktop.market.events import DepthBatch, MarketEvent, Quote, Side, SourceStatus, Trade, VixReading
+from mia_desktop.market.events import (
+    BATCH_END,
+    DEPTH_DTYPE,
+    DepthBatch,
+    MarketEvent,
+    Quote,
+    Side,
+    SourceStatus,
+    Trade,
+    VixReading,
+)
 from mia_desktop.market.heatmap import HeatmapHistory, HeatmapHistoryView
 from mia_desktop.market.instrument import Instrument
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
+_MAX_RUN = 500_000     # depth records held back at most before they are applied (bounded memory)
 _EMPTY_I = np.zeros(0, np.int64)
 _EMPTY_F = np.zeros(0, np.float64)
 
@@ -74,7 +84,6 @@ class InstrumentWorker:
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()          # guards the heatmap ring against history_copy()
-        self._col: int | None = None
         self._next_analysis = 0
         self._ts_us = 0
         self._recv_us = 0
@@ -152,15 +161,28 @@ class InstrumentWorker:
         self._publish()
 
     def _process(self, events: Iterable[MarketEvent]) -> None:
+        # Depth waits in `pend` until the next analysis time is reached (or a trade stamped at or
+        # after it arrives), then goes to the book and heatmap as one run: one batch per interval.
+        pend: list[npt.NDArray[np.void]] = []
+        pend_n = 0
+        timed = self.analyzer is not None
         for ev in events:
             if isinstance(ev, DepthBatch):
-                if len(ev.records):
-                    self.events_processed += len(ev.records)
+                n = len(ev.records)
+                if n:
+                    self.events_processed += n
                     self._recv_us = ev.recv_us or self._recv_us
-                    self._depth(ev.records)
+                    pend.append(ev.records)
+                    pend_n += n
+                    if (timed and int(ev.records["ts_us"][-1]) >= self._next_analysis) or pend_n >= _MAX_RUN:
+                        self._depth(pend)
+                        pend, pend_n = [], 0
                 continue
             self.events_processed += 1
             if isinstance(ev, Trade):
+                if pend and timed and ev.ts_us >= self._next_analysis:
+                    self._depth(pend)
+                    pend, pend_n = [], 0
                 self._trade(ev)
             elif isinstance(ev, VixReading):
                 self._vix = ev.value
@@ -170,32 +192,52 @@ class InstrumentWorker:
                 self.status = ev
             elif isinstance(ev, Quote):
                 self._recv_us = ev.recv_us or self._recv_us
+        if pend:
+            self._depth(pend)
 
-    def _depth(self, recs: npt.NDArray[np.void]) -> None:
+    def _depth(self, runs: list[npt.NDArray[np.void]]) -> None:
+        """Apply a run of depth records, stopping at each analysis time (at a batch end)."""
+        if len(runs) == 1:
+            recs = runs[0]
+        else:   # a plain copy loop: np.concatenate re-promotes the structured dtype per array
+            recs = np.empty(sum(len(r) for r in runs), dtype=DEPTH_DTYPE)
+            i = 0
+            for r in runs:
+                recs[i:i + len(r)] = r
+                i += len(r)
         ts = recs["ts_us"]
-        cu = self.column_us
-        t_first, t_last = int(ts[0]), int(ts[-1])
-        if self._col == t_first // cu == t_last // cu:
-            starts = [0]
-        else:
-            starts = [0, *(np.flatnonzero(np.diff(ts // cu)) + 1).tolist()]
-        starts.append(len(recs))
-        book, heat = self.book, self.heat
-        for a, b in itertools.pairwise(starts):
-            t0 = int(ts[a])
-            c = t0 // cu
-            if c != self._col:
-                if heat is not None:
-                    with self._lock:
-                        heat.advance(t0, book)
-                self._col = c
-            seg = recs[a:b] if b - a != len(recs) else recs
-            book.apply(seg)
-            t1 = int(ts[b - 1])
+        if self.analyzer is None:
+            # nothing reads the book between analysis times: one run, then the interval bookkeeping
+            self._apply(recs)
+            self._ts_us = max(self._ts_us, int(ts[-1]))
+            if self.book.consistent and int(ts[-1]) >= self._next_analysis:
+                self._analyze(int(ts[-1]))
+            return
+        ends = np.flatnonzero(recs["flags"] & BATCH_END)
+        start = 0
+        n = len(recs)
+        while start < n:
+            cut = n
+            due = int(np.searchsorted(ts, self._next_analysis))
+            if due < n:
+                # the analysis sees the book at the end of the batch holding the due record
+                e = int(np.searchsorted(ends, max(due, start)))
+                if e < len(ends):
+                    cut = int(ends[e]) + 1
+            self._apply(recs[start:cut])
+            t1 = int(ts[cut - 1])
             if t1 > self._ts_us:
                 self._ts_us = t1
-            if t1 >= self._next_analysis and book.consistent:
+            if t1 >= self._next_analysis and self.book.consistent:
                 self._analyze(t1)
+            start = cut
+
+    def _apply(self, recs: npt.NDArray[np.void]) -> None:
+        if self.heat is None:
+            self.book.apply(recs)
+            return
+        with self._lock:
+            self.heat.ingest(recs, self.book)
 
     def _analyze(self, now: int) -> None:
         self._next_analysis = (now // self.interval_us + 1) * self.interval_us
@@ -210,10 +252,7 @@ class InstrumentWorker:
     def _trade(self, t: Trade) -> None:
         if self.heat is not None:
             with self._lock:
-                self.heat.add_trade(t.ts_us, t.price, t.size, t.aggressor, self.book)
-            c = t.ts_us // self.column_us
-            if self._col is None or c > self._col:
-                self._col = c
+                self.heat.add_trade(t.ts_us, t.price, t.size, t.aggressor)
         self._trades.append(t)
         self._recv_us = t.recv_us or self._recv_us
         if t.ts_us > self._ts_us:

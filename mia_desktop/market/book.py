@@ -74,9 +74,8 @@ class OrderBook:
                 self._apply_rows(body.tolist())
             else:
                 self._apply_vector(body)
-            last_ts, last_flags = records[["ts_us", "flags"]][-1].tolist()
-            self.ts_us = last_ts
-            self.consistent = bool(last_flags & BATCH_END)
+            self.ts_us = int(records["ts_us"][-1])
+            self.consistent = bool(int(records["flags"][-1]) & BATCH_END)
         self.updates += n
 
     def _apply_rows(self, rows: list[tuple[int, int, int, int, int, int]]) -> None:

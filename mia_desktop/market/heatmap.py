@@ -13,13 +13,18 @@ A gap with no events leaves the book unchanged: up to ``fill_gap`` empty columns
 one (a uniform picture in a live market); a longer silence becomes one wide column whose
 ``[ts_start, ts_end)`` spans the whole gap (equal runs merged), so a quiet night costs one slot.
 
-Traded volume (aggressive buy/sell per price) is kept sparse in a second ring, indexed per slot.
-Readers get numbered ``HeatColumn`` values built on demand (``columns(first_seq)``; runs are merged
-when a reader is too far behind, and the number merged is reported) or a full ``view()`` copy.
+``ingest(records, book)`` does the same for a whole run of depth records at once: it computes every
+column boundary's sample with a few numpy passes (market/heatmap_bulk.py) and falls back to the
+column-by-column path whenever that could differ (a re-anchor, a CLEAR, the touch leaving the
+window). Traded volume (aggressive buy/sell per price) is kept sparse in a second ring keyed by
+column index, so trades never need the book and never close a column. Readers get numbered
+``HeatColumn`` values built on demand (``columns(first_seq)``; runs are merged when a reader is too
+far behind, and the number merged is reported) or a full ``view()`` copy.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +32,12 @@ import numpy as np
 import numpy.typing as npt
 
 from mia_desktop.market.book import OrderBook
-from mia_desktop.market.events import Side
+from mia_desktop.market.events import DepthCommand, Side
+from mia_desktop.market.heatmap_bulk import sample_blocks, transitions
+
+_BULK_MIN = 64   # records: below this the column-by-column path is cheaper
+TradeEntries = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32],
+                     npt.NDArray[np.float32]]
 
 if TYPE_CHECKING:
     from mia_desktop.engine.snapshot import HeatColumn
@@ -103,11 +113,12 @@ class HeatmapHistory:
         self._planes = np.zeros((cap, 2, rows), self.qty_dtype)
         self._bid = self._planes[:, 0]
         self._ask = self._planes[:, 1]
-        # per-slot metadata in one row, written with one assignment: base, t0, t1, bb, ba, tr_lo, tr_hi
-        self._meta = np.zeros((cap, 7), np.int64)
+        # per-slot metadata in one row, written with one assignment: base, t0, t1, bb, ba
+        self._meta = np.zeros((cap, 5), np.int64)
         self._meta[:, 3:5] = NO_PRICE
-        self._base, self._t0, self._t1, self._bb, self._ba, self._tr_lo, self._tr_hi = self._meta.T
-        self.trade_capacity = max(1024, cap * 4)
+        self._base, self._t0, self._t1, self._bb, self._ba = self._meta.T
+        self.trade_capacity = max(1024, cap * 8)
+        self._tc = np.zeros(self.trade_capacity, np.int64)      # column index (non-decreasing)
         self._tt = np.zeros(self.trade_capacity, np.int64)
         self._tbuy = np.zeros(self.trade_capacity, np.float32)
         self._tsell = np.zeros(self.trade_capacity, np.float32)
@@ -117,11 +128,12 @@ class HeatmapHistory:
         self.reanchors = 0
         self._col: int | None = None  # index (ts // column_us) of the open column
         self._acc: dict[int, list[float]] = {}
+        self._acc_col = 0
 
     # ---- writing --------------------------------------------------------------------------------
     @property
     def nbytes(self) -> int:
-        arrays = (self._planes, self._meta, self._tt, self._tbuy, self._tsell)
+        arrays = (self._planes, self._meta, self._tc, self._tt, self._tbuy, self._tsell)
         return sum(a.nbytes for a in arrays)
 
     def advance(self, ts_us: int, book: OrderBook) -> int:
@@ -144,13 +156,121 @@ class HeatmapHistory:
             self._repeat(gap)
         return gap + 1
 
-    def add_trade(self, ts_us: int, price: int, size: float, aggressor: Side, book: OrderBook) -> None:
-        """Record aggressive volume at a price in the column ts_us falls in."""
-        self.advance(ts_us, book)
+    def add_trade(self, ts_us: int, price: int, size: float, aggressor: Side,
+                  book: OrderBook | None = None) -> None:
+        """Record aggressive volume at a price in the column ts_us falls in (a late trade counts in
+        the newest column seen so far). Needs no book and closes no column."""
+        c = ts_us // self.column_us
+        if c != self._acc_col:
+            if c < self._acc_col:
+                c = self._acc_col
+            else:
+                self._flush_trades()
+                self._acc_col = c
         acc = self._acc.get(price)
         if acc is None:
             acc = self._acc[price] = [0.0, 0.0]
         acc[0 if aggressor is Side.ASK else 1] += size
+
+    def _flush_trades(self) -> None:
+        if not self._acc:
+            return
+        cap = self.trade_capacity
+        for tick, (buy, sell) in self._acc.items():
+            j = self._tn % cap
+            self._tc[j] = self._acc_col
+            self._tt[j] = tick
+            self._tbuy[j] = buy
+            self._tsell[j] = sell
+            self._tn += 1
+        self._acc = {}
+
+    def ingest(self, recs: npt.NDArray[np.void], book: OrderBook) -> None:
+        """Apply a run of depth records to the book, closing every column they cross — the same
+        result as ``advance`` + ``book.apply`` per column, computed in bulk where that is exact."""
+        n = len(recs)
+        if n == 0:
+            return
+        ts = recs["ts_us"]
+        cu = self.column_us
+        if self._col is None:
+            self._col = int(ts[0]) // cu
+        cmds = recs["command"]
+        clears = np.flatnonzero(cmds == DepthCommand.CLEAR)
+        if len(clears):
+            # a CLEAR (session start, reconnect) and its column go the exact way; the rest in bulk
+            c_clear = int(ts[clears[-1]]) // cu
+            cut = int(np.searchsorted(ts, (c_clear + 1) * cu))
+            if clears[-1] < cut < n and bool((np.diff(ts[cut - 1:]) >= 0).all()):
+                self._ingest_slow(recs[:cut], book)
+                self.ingest(recs[cut:], book)
+                return
+        elif n >= _BULK_MIN and int(ts[-1]) // cu > self._col and self._ingest_bulk(recs, book):
+            return
+        self._ingest_slow(recs, book)
+
+    def _ingest_slow(self, recs: npt.NDArray[np.void], book: OrderBook) -> None:
+        ts = recs["ts_us"]
+        n = len(recs)
+        cu = self.column_us
+        cols = ts // cu
+        starts = [0, *(np.flatnonzero(np.diff(cols)) + 1).tolist(), n]
+        for a, b in itertools.pairwise(starts):
+            self.advance(int(ts[a]), book)
+            book.apply(recs[a:b])
+
+    def _ingest_bulk(self, recs: npt.NDArray[np.void], book: OrderBook) -> bool:
+        cu = self.column_us
+        if self._col is None:
+            return False
+        if int(recs["ts_us"][0]) // cu > self._col:
+            self._anchor(book)   # the first sample is the book as it is now: anchor as _close would
+        base, rows = self.base_tick, self.rows
+        bb0, ba0 = book.best_bid(), book.best_ask()
+        if base is None or bb0 is None or ba0 is None or not (base <= bb0 < base + rows) \
+                or not (base <= ba0 < base + rows):
+            return False
+        tr = transitions(recs, self._col, cu)
+        if tr is None:
+            return False
+        gap = tr.col_to - tr.col_from - 1
+        fill = gap <= self.fill_gap
+        counts = np.where(fill, gap + 1, 1)
+        cum = np.concatenate(([0], np.cumsum(counts)))      # first slot of each sample
+        skip = max(0, int(cum[-1]) - self.capacity)          # older than the ring holds
+        s0 = np.stack((book.window(Side.BID, base, rows), book.window(Side.ASK, base, rows)))
+        seq0 = self.seq
+        done = 0
+        for k0, k1, vals, bb, ba in sample_blocks(recs, tr, s0, base, rows, self._qmax, self.qty_dtype):
+            c = counts[k0:k1]
+            n = int(cum[k1] - cum[k0])
+            src = np.repeat(np.arange(k1 - k0), c)
+            offs = np.arange(n) - np.repeat(cum[k0:k1] - cum[k0], c)
+            t0 = (tr.col_from[k0 + src] + offs) * cu
+            t1 = np.where(fill[k0 + src], t0 + cu, tr.col_to[k0 + src] * cu)
+            meta = np.stack((np.full(n, base), t0, t1, bb[src], ba[src]), axis=1)
+            j0 = max(0, skip - int(cum[k0]))                   # slots of this block worth storing
+            g = seq0 + int(cum[k0]) + j0                       # their global numbers start here
+            while j0 < n:
+                slot = g % self.capacity
+                m = min(n - j0, self.capacity - slot)
+                np.take(vals, src[j0:j0 + m], axis=0, out=self._planes[slot:slot + m])
+                self._meta[slot:slot + m] = meta[j0:j0 + m]
+                j0, g = j0 + m, g + m
+            done = k1
+        if done == 0:
+            return False
+        self.seq = seq0 + int(cum[done])
+        if done == len(tr.pos):
+            self._col = int(tr.col_to[-1])
+            book.apply(recs)
+            return True
+        # stopped early (a re-anchor, the touch leaving the window): the exact path from here on
+        p = int(tr.pos[done])
+        book.apply(recs[:p])
+        self._col = int(tr.col_from[done])
+        self._ingest_slow(recs[p:], book)
+        return True
 
     def _anchor(self, book: OrderBook) -> int:
         bb, ba = book.best_bid(), book.best_ask()
@@ -171,17 +291,7 @@ class HeatmapHistory:
         base = self._anchor(book)
         book.sides_into(base, self._planes[slot], self._qmax)
         bb, ba = book.best_bid(), book.best_ask()
-        lo = self._tn
-        if self._acc:
-            for tick, (buy, sell) in self._acc.items():
-                j = self._tn % self.trade_capacity
-                self._tt[j] = tick
-                self._tbuy[j] = buy
-                self._tsell[j] = sell
-                self._tn += 1
-            self._acc = {}
-        self._meta[slot] = (base, t0, t1, NO_PRICE if bb is None else bb, NO_PRICE if ba is None else ba,
-                            lo, self._tn)
+        self._meta[slot] = (base, t0, t1, NO_PRICE if bb is None else bb, NO_PRICE if ba is None else ba)
         self.seq += 1
 
     def _repeat(self, k: int) -> None:
@@ -197,8 +307,6 @@ class HeatmapHistory:
         self._meta[slots] = self._meta[last]
         self._t0[slots] = self._t0[last] + steps
         self._t1[slots] = self._t1[last] + steps
-        self._tr_lo[slots] = self._tn
-        self._tr_hi[slots] = self._tn
         self.seq += k
 
     # ---- reading --------------------------------------------------------------------------------
@@ -207,19 +315,26 @@ class HeatmapHistory:
         """Oldest column still held."""
         return max(0, self.seq - self.capacity)
 
-    def _dense_trades(self, slots: npt.NDArray[np.int64], base: int
-                      ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    def _trade_entries(self) -> TradeEntries:
+        """All held trade entries oldest first: (column index, tick, buy, sell)."""
+        self._flush_trades()
+        cap = self.trade_capacity
+        lo = max(0, self._tn - cap)
+        idx = np.arange(lo, self._tn, dtype=np.int64) % cap
+        return self._tc[idx], self._tt[idx], self._tbuy[idx], self._tsell[idx]
+
+    def _dense_trades(self, c0: int, c1: int, base: int,
+                      entries: TradeEntries) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Buy/sell volume per row for columns [c0, c1) on the grid starting at base."""
+        tc, tt, tb, ts = entries
+        a, b = np.searchsorted(tc, [c0, c1])
         buy = np.zeros(self.rows, np.float32)
         sell = np.zeros(self.rows, np.float32)
-        floor = self._tn - self.trade_capacity
-        for slot in slots.tolist():
-            lo, hi = max(int(self._tr_lo[slot]), floor), int(self._tr_hi[slot])
-            for j in range(lo, hi):
-                k = j % self.trade_capacity
-                r = int(self._tt[k]) - base
-                if 0 <= r < self.rows:
-                    buy[r] += self._tbuy[k]
-                    sell[r] += self._tsell[k]
+        if b > a:
+            r = tt[a:b] - base
+            ok = (r >= 0) & (r < self.rows)
+            np.add.at(buy, r[ok], tb[a:b][ok])
+            np.add.at(sell, r[ok], ts[a:b][ok])
         return buy, sell
 
     def columns(self, first_seq: int, max_columns: int = 0) -> tuple[list[HeatColumn], int]:
@@ -236,12 +351,14 @@ class HeatmapHistory:
         # group g holds seqs [edges[g], edges[g+1])
         edges = lo + (np.arange(groups + 1, dtype=np.int64) * n) // groups
         out: list[HeatColumn] = []
+        entries = self._trade_entries()
+        cu = self.column_us
         for g in range(groups):
             a, b = int(edges[g]), int(edges[g + 1])
             last = (b - 1) % self.capacity
             base = int(self._base[last])
-            slots = np.arange(a, b, dtype=np.int64) % self.capacity
-            buy, sell = self._dense_trades(slots, base)
+            c0 = int(self._t0[a % self.capacity]) // cu
+            buy, sell = self._dense_trades(c0, int(self._t1[last]) // cu, base, entries)
             out.append(HeatColumn(
                 seq=b - 1, ts_us=int(self._t1[last]), base_tick=base,
                 bid=self._bid[last].astype(np.float32), ask=self._ask[last].astype(np.float32),
@@ -252,16 +369,18 @@ class HeatmapHistory:
         """A full copy, oldest column first."""
         lo = self.first_seq
         slots = np.arange(lo, self.seq, dtype=np.int64) % self.capacity
-        tcol: list[int] = []
-        tj: list[int] = []
-        floor = self._tn - self.trade_capacity
-        for i, slot in enumerate(slots.tolist()):
-            a, b = max(int(self._tr_lo[slot]), floor), int(self._tr_hi[slot])
-            tcol += [i] * max(0, b - a)
-            tj += [j % self.trade_capacity for j in range(a, b)]
-        idx = np.array(tj, dtype=np.int64)
+        tc, tt, tb, tsl = self._trade_entries()
+        t0c = self._t0[slots] // self.column_us
+        t1c = self._t1[slots] // self.column_us
+        if len(slots):
+            keep = (tc >= t0c[0]) & (tc < t1c[-1])
+            tc, tt, tb, tsl = tc[keep], tt[keep], tb[keep], tsl[keep]
+            tcol = np.searchsorted(t1c, tc, side="right")
+        else:
+            tcol = tt = np.zeros(0, np.int64)
+            tb = tsl = np.zeros(0, np.float32)
         return HeatmapHistoryView(
             first_seq=lo, column_us=self.column_us, ts_start=self._t0[slots], ts_end=self._t1[slots],
             base=self._base[slots], bid=self._bid[slots], ask=self._ask[slots], best_bid=self._bb[slots],
-            best_ask=self._ba[slots], trade_col=np.array(tcol, dtype=np.int64), trade_tick=self._tt[idx],
-            trade_buy=self._tbuy[idx], trade_sell=self._tsell[idx])
+            best_ask=self._ba[slots], trade_col=tcol.astype(np.int64), trade_tick=tt, trade_buy=tb,
+            trade_sell=tsl)
