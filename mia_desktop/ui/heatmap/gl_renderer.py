@@ -71,6 +71,7 @@ uniform int u_oldest_slot;
 uniform int u_capacity;
 uniform int u_rows;
 uniform int u_strip_h;
+uniform float u_inv_strip_h;
 uniform int u_sx;              // samples per pixel in time
 uniform int u_sy;              // samples per pixel in price
 out vec4 frag;
@@ -85,8 +86,11 @@ void main() {
         float x = (u_sx == 1) ? xl + 0.5 * cols_per_px : xl + (float(i) + 0.5) * cols_per_px / float(u_sx);
         int rel = int(floor(x));
         if (rel < 0 || rel >= u_count) continue;
-        int slot = (u_oldest_slot + rel) % u_capacity;
-        int strip = slot / u_strip_h;
+        // slot = (oldest + rel) mod capacity, strip = slot / strip_h: without integer division,
+        // which software rasterisers (llvmpipe) run per lane and slowly
+        int slot = u_oldest_slot + rel;
+        if (slot >= u_capacity) slot -= u_capacity;
+        int strip = int(floor((float(slot) + 0.5) * u_inv_strip_h));
         int ty = slot - strip * u_strip_h;
         for (int j = 0; j < u_sy; ++j) {
             float y = (u_sy == 1) ? yl + 0.5 * ticks_per_px
@@ -270,8 +274,9 @@ class GlRenderer:
                           ("u_sy", int(min(max(math.ceil((frame.y1 - frame.y0) / fh), 1), 4))),
                           ("u_log", 1 if frame.params.mode == "log" else 0)):
             p.setUniformValue1i(p.uniformLocation(name), int(val))
-        for name, fval in (("u_norm", frame.norm), ("u_low", frame.params.low_cut),
-                           ("u_high", frame.params.high_cut), ("u_contrast", frame.params.contrast)):
+        for name, fval in (("u_inv_strip_h", 1.0 / self._strip_h), ("u_norm", frame.norm),
+                           ("u_low", frame.params.low_cut), ("u_high", frame.params.high_cut),
+                           ("u_contrast", frame.params.contrast)):
             p.setUniformValue1f(p.uniformLocation(name), float(fval))
         self._vao.bind()
         f.glDrawArrays(GL_TRIANGLES, 0, 3)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen, QPolygonF
 
 from mia_desktop.ui import theme
 from mia_desktop.ui.heatmap.frame import Frame
@@ -74,24 +74,41 @@ def draw_overlays(p: QPainter, frame: Frame, w: float, h: float) -> None:
             p.setPen(QPen(theme.qcolor(color, 230), 1.6))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(_step_path(xs, m.py(ys)))
-    # trade bubbles, largest last so they sit on top
+    # trade bubbles, largest last so they sit on top; cached sprites, not tessellated ellipses
+    # (QPainter on OpenGL turns every antialiased ellipse into triangles on the CPU)
     if len(frame.trade_x):
-        d = frame.trade_diameters()
+        d = np.clip(np.round(frame.trade_diameters()).astype(np.int64), 3, 25)
         xs, ys = m.px(frame.trade_x), m.py(frame.trade_y)
         order = np.argsort(d, kind="stable")
-        buy_fill, sell_fill = theme.qcolor(theme.BUY_TRADE, 150), theme.qcolor(theme.SELL_TRADE, 150)
-        buy_pen = QPen(theme.qcolor(theme.BUY_TRADE, 255), 1.0)
-        sell_pen = QPen(theme.qcolor(theme.SELL_TRADE, 255), 1.0)
         for i in order:
-            buy = bool(frame.trade_buy[i])
-            p.setPen(buy_pen if buy else sell_pen)
-            p.setBrush(QBrush(buy_fill if buy else sell_fill))
-            r = d[i] / 2.0
-            p.drawEllipse(QPointF(xs[i], ys[i]), r, r)
+            size = int(d[i])
+            half = size / 2.0 + 1
+            p.drawImage(QPointF(xs[i] - half, ys[i] - half), bubble(size, bool(frame.trade_buy[i])))
     # signal markers
     for x, mk in frame.markers:
         draw_marker(p, float(m.px(np.array([x]))[0]), float(m.py(np.array([mk.price]))[0]),
                     mk.direction, mk.elite, h)
+
+
+_BUBBLES: dict[tuple[int, bool], QImage] = {}
+
+
+def bubble(diameter: int, buy: bool) -> QImage:
+    """An antialiased trade bubble (fill + outline) of `diameter` px, cached per size and side."""
+    key = (diameter, buy)
+    img = _BUBBLES.get(key)
+    if img is None:
+        color = theme.BUY_TRADE if buy else theme.SELL_TRADE
+        img = QImage(diameter + 2, diameter + 2, QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(0)
+        p = QPainter(img)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(theme.qcolor(color, 255), 1.0))
+        p.setBrush(QBrush(theme.qcolor(color, 150)))
+        p.drawEllipse(QRectF(1, 1, diameter, diameter))
+        p.end()
+        _BUBBLES[key] = img
+    return img
 
 
 def draw_marker(p: QPainter, x: float, y: float, direction: str, elite: bool, h: float) -> None:
