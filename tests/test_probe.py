@@ -63,7 +63,7 @@ def test_probe_reports_what_it_received(peer: PeerThread, capsys: pytest.Capture
     assert out["messages"]["2"] == 1 and out["messages"]["122"] == 3 and out["messages"]["107"] == 1
     assert out["message_names"]["122"] == "MarketDepthSnapshotLevel"
     assert out["best_bid"] == 6000.0 and out["best_ask"] == 6000.25
-    assert out["rejects"] == [] and out["trades"] == 2
+    assert out["rejects"] == [] and out["trades"] == 2 and out["error"] is None
     assert 0.5 <= out["elapsed_s"] < 3
     assert peer.peer.logons[-1].HeartbeatIntervalInSeconds == 10
 

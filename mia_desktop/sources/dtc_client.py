@@ -208,10 +208,11 @@ class DtcClient:
                 try:
                     data = await reader.read(65536)
                 except (OSError, asyncio.IncompleteReadError) as exc:
-                    self.stats.last_error = f"connection lost: {exc}"
+                    if not self._closing:
+                        self.stats.last_error = f"connection lost: {exc}"
                     break
                 if not data:
-                    if not self.stats.last_error:
+                    if not self.stats.last_error and not self._closing:
                         self.stats.last_error = "server closed the connection"
                     break
                 self.stats.bytes_in += len(data)
