@@ -224,3 +224,26 @@ def test_snapshot_region(view: HeatmapView) -> None:
     assert bright > 100
     empty = view.snapshot_region(0, 10, 200, 100)
     assert empty.width() == 200
+
+
+def test_hover_readout_names_price_time_and_size(qtbot) -> None:  # type: ignore[no-untyped-def]
+    v = pattern_view("cpu")
+    qtbot.addWidget(v)
+    img = render_cells(v)
+    b = PATTERN_BLOCKS[1]                              # 400 lots at 20030..20032
+    x, y = cell_xy(img, 200, b.tick0 + 1)
+    text = v.describe_at(QPointF(x, y))
+    assert text.startswith("5007.75")                  # 20031 ticks x 0.25
+    assert "size ≈ 4" in text and ":" in text          # ~400 (quantised), a clock time
+    ex, ey = cell_xy(img, 200, b.tick0 - 10)
+    assert "no size" in v.describe_at(QPointF(ex, ey))
+    v.shutdown()
+
+
+def test_software_gl_is_not_auto_picked() -> None:
+    from mia_desktop.ui.heatmap.gl_probe import is_software
+
+    assert is_software("OpenGL 4.5 (llvmpipe (LLVM 15.0.6, 256 bits))")
+    assert is_software("OpenGL 1.1 (GDI Generic)")
+    assert not is_software("OpenGL 4.6 (NVIDIA GeForce RTX 3060/PCIe/SSE2)")
+    assert not is_software("OpenGL 4.6 (Intel(R) UHD Graphics 620)")

@@ -245,6 +245,26 @@ class HeatStore:
         self.markers.append(marker)
         self.version += 1
 
+    def resized(self, capacity: int) -> HeatStore:
+        """A store of another capacity holding the newest columns, the trades and the markers."""
+        new = HeatStore(capacity, self.rows, trade_capacity=self.trade_capacity,
+                        marker_capacity=self.markers.maxlen or 2000)
+        keep = min(self.count, capacity)
+        if keep:
+            idx = (self.next_g - keep + np.arange(keep)) % self.capacity
+            new.q[:keep] = self.q[idx]
+            new.colmax[:keep] = self.colmax[idx]
+            new.ts[:keep] = self.ts[idx]
+            new.best_bid[:keep] = self.best_bid[idx]
+            new.best_ask[:keep] = self.best_ask[idx]
+            new.anchor, new.count, new.next_g, new.last_seq = self.anchor, keep, keep, self.last_seq
+        new.t_ts, new.t_price, new.t_size, new.t_buy = self.t_ts, self.t_price, self.t_size, self.t_buy
+        new.t_next, new.t_count = self.t_next, self.t_count
+        new.markers.extend(self.markers)
+        new.live_bid, new.live_ask = self.live_bid, self.live_ask
+        new.counters = self.counters
+        return new
+
     # ---- output ---------------------------------------------------------------------------
     def take_dirty(self) -> tuple[bool, list[tuple[int, int]]]:
         """(full re-upload needed, [(first_slot, n_slots)] written since the last call)."""

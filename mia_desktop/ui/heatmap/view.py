@@ -18,11 +18,10 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
-from PySide6.QtWidgets import QGridLayout, QToolButton, QWidget
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QWidget
 
 from mia_desktop.market.instrument import Instrument
 from mia_desktop.ui import theme
@@ -31,6 +30,7 @@ from mia_desktop.ui.heatmap.cpu_renderer import CpuRenderer
 from mia_desktop.ui.heatmap.frame import Frame, build_frame
 from mia_desktop.ui.heatmap.gl_probe import is_software, probe
 from mia_desktop.ui.heatmap.ladder_axis import PriceLadderAxis, TimeAxis
+from mia_desktop.ui.heatmap.navigation import NavigationMixin
 from mia_desktop.ui.heatmap.scale import ScaleError, ScaleParams
 from mia_desktop.ui.heatmap.snapshot import render_region
 from mia_desktop.ui.heatmap.store import HeatStore, Marker
@@ -47,7 +47,7 @@ def _shutdown_all() -> None:
             v.shutdown()
 
 
-class HeatmapView(QWidget):
+class HeatmapView(NavigationMixin, QWidget):
     renderer_changed = Signal(str)
     follow_changed = Signal(bool)
 
@@ -89,6 +89,12 @@ class HeatmapView(QWidget):
         self.follow_button.setToolTip("Auto-follow price (F); Home resets the view")
         self.follow_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.follow_button.toggled.connect(self.set_follow)
+        self.readout = QLabel(self)
+        self.readout.setFont(theme.tabular_font(8.5))
+        self.readout.setStyleSheet(f"color: {theme.TEXT}; background: rgba(18, 23, 34, 210); "
+                                   f"border: 1px solid {theme.BORDER}; padding: 2px 6px;")
+        self.readout.move(6, 6)
+        self.readout.hide()
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(0)
@@ -313,8 +319,10 @@ class HeatmapView(QWidget):
         self._grid.addWidget(new.widget, 0, 0)
         new.widget.setFocusProxy(self)
         new.widget.installEventFilter(self)
+        new.widget.setMouseTracking(True)
         if hasattr(new.widget, "viewport"):
             new.widget.viewport().installEventFilter(self)
+            new.widget.viewport().setMouseTracking(True)
         self.store._full_dirty = True
         self._dirty = True
         self.renderer_changed.emit(self.renderer_name)
@@ -328,107 +336,15 @@ class HeatmapView(QWidget):
         self.renderer_note = note
 
     def _resize_history(self, capacity: int) -> None:
-        old = self.store
-        new = HeatStore(capacity, old.rows, trade_capacity=old.trade_capacity)
-        keep = min(old.count, capacity)
-        if keep:
-            idx = (old.next_g - keep + np.arange(keep)) % old.capacity
-            new.q[:keep] = old.q[idx]
-            new.colmax[:keep] = old.colmax[idx]
-            new.ts[:keep] = old.ts[idx]
-            new.best_bid[:keep] = old.best_bid[idx]
-            new.best_ask[:keep] = old.best_ask[idx]
-            new.anchor, new.count, new.next_g = old.anchor, keep, keep
-            new.last_seq = old.last_seq
-        new.t_ts, new.t_price, new.t_size, new.t_buy = old.t_ts, old.t_price, old.t_size, old.t_buy
-        new.t_next, new.t_count = old.t_next, old.t_count
-        new.markers = old.markers
-        new.live_bid, new.live_ask = old.live_bid, old.live_ask
+        new = self.store.resized(capacity)
         self.store = new
         self.view.max_cols = float(capacity)
         self.time_axis.ts_for_g = new.ts_for_g
-        self._started = keep > 0
-        if keep:
+        self._started = new.count > 0
+        if new.count:
             self.view.reset(new.newest_g, new.mid_tick())
         if self.renderer is not None:
             self._install_renderer(self.renderer_request)
-
-    # ---- input ----------------------------------------------------------------------------
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
-        t = ev.type()
-        if t == QEvent.Type.Wheel:
-            self._wheel(ev)  # type: ignore[arg-type]
-            return True
-        if t == QEvent.Type.MouseButtonDblClick:
-            self.reset_view()
-            return True
-        if t == QEvent.Type.MouseButtonPress and ev.button() == Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
-            self._drag = ev.position()  # type: ignore[attr-defined]
-            self.setFocus()
-            return True
-        if t == QEvent.Type.MouseMove and self._drag is not None:
-            self._drag_to(ev)  # type: ignore[arg-type]
-            return True
-        if t == QEvent.Type.MouseButtonRelease and self._drag is not None:
-            self._drag = None
-            return True
-        return super().eventFilter(obj, ev)
-
-    def _data_at(self, pos: QPointF) -> tuple[float, float]:
-        w = max(self.renderer.widget.width(), 1)
-        h = max(self.renderer.widget.height(), 1)
-        v = self.view
-        return v.x0 + pos.x() / w * v.width, v.y1 - pos.y() / h * v.height
-
-    def _wheel(self, ev: QWheelEvent) -> None:
-        steps = ev.angleDelta().y() / 120.0
-        if not steps:
-            return
-        x, y = self._data_at(ev.position())
-        factor = 1.2 ** steps
-        if ev.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
-            self.zoom_price(factor, y)
-        else:
-            self.zoom_time(factor, x)
-
-    def _drag_to(self, ev: QMouseEvent) -> None:
-        assert self._drag is not None
-        pos = ev.position()
-        dx, dy = pos.x() - self._drag.x(), pos.y() - self._drag.y()
-        self._drag = pos
-        w = max(self.renderer.widget.width(), 1)
-        h = max(self.renderer.widget.height(), 1)
-        if dx:
-            self.pan_time(-dx / w * self.view.width)
-        if dy:
-            self.pan_price(dy / h * self.view.height)
-
-    def keyPressEvent(self, ev: QKeyEvent) -> None:
-        k = ev.key()
-        K = Qt.Key
-        v = self.view
-        if k in (K.Key_Plus, K.Key_Equal):
-            self.zoom_time(1.25)
-        elif k in (K.Key_Minus, K.Key_Underscore):
-            self.zoom_time(0.8)
-        elif k == K.Key_PageUp:
-            self.zoom_price(1.25)
-        elif k == K.Key_PageDown:
-            self.zoom_price(0.8)
-        elif k == K.Key_Up:
-            self.pan_price(v.height * 0.1)
-        elif k == K.Key_Down:
-            self.pan_price(-v.height * 0.1)
-        elif k == K.Key_Left:
-            self.pan_time(-v.width * 0.1)
-        elif k == K.Key_Right:
-            self.pan_time(v.width * 0.1)
-        elif k == K.Key_F:
-            self.set_follow(not v.follow)
-        elif k == K.Key_Home:
-            self.reset_view()
-        else:
-            super().keyPressEvent(ev)
 
     def shutdown(self) -> None:
         """Stop the frame timer and free the renderer (GL textures, GL widget) now. Final: call
