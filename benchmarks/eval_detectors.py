@@ -26,13 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from mia_desktop.analysis.pipeline import Analyzer  # noqa: E402
-from mia_desktop.config import get_profile  # noqa: E402
-from mia_desktop.market.book import OrderBook  # noqa: E402
-from mia_desktop.market.events import DepthBatch, Side, Trade  # noqa: E402
-from mia_desktop.sources.simulator import MarketSimulator  # noqa: E402
+from mia_desktop.analysis.pipeline import Analyzer
+from mia_desktop.config import get_profile
+from mia_desktop.market.book import OrderBook
+from mia_desktop.market.events import DepthBatch, Side, Trade
+from mia_desktop.sources.simulator import MarketSimulator
 
 PATTERNS = ("iceberg", "wall", "ladder", "spoofing", "absorption", "squeeze")
 WARMUP_S = 70.0
@@ -73,7 +73,8 @@ def run_seed(args: tuple[int, str]) -> dict[str, object]:
             run_for(1.0)
         run_for(GAP_S)
     truth = [(t.pattern, t.direction, t.start_us, t.end_us) for t in sim.ground_truth]
-    return {"fired": fired, "truth": truth, "seconds": (sim.now_us - sim.ground_truth[0].start_us) / S + WARMUP_S}
+    seconds = (sim.now_us - sim.ground_truth[0].start_us) / S + WARMUP_S
+    return {"fired": fired, "truth": truth, "seconds": seconds}
 
 
 def main() -> int:

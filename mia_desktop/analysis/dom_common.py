@@ -45,6 +45,7 @@ class DomFrame:
     trades: Sequence[Trade] = ()
     book: BookLike | None = None
     _maps: list[dict[int, float] | None] = field(default_factory=lambda: [None, None])
+    _sorted: dict[tuple[int, int], list[float]] = field(default_factory=dict)
 
     @classmethod
     def from_book(cls, now_us: int, book: BookLike, levels: int, trades: Sequence[Trade] = ()) -> DomFrame:
@@ -60,14 +61,38 @@ class DomFrame:
             self._maps[side] = m
         return m
 
+    def shown(self, side: int, price: int) -> float | None:
+        """Size at a price if it is among the frame's levels, else None (a C-speed list scan:
+        cheaper than building a dict for 20 levels)."""
+        try:
+            return self.sz[side][self.px[side].index(price)]
+        except ValueError:
+            return None
+
     def size_at(self, side: int, price: int) -> float:
         """Resting size at a price: from the frame when it is there, else from the book."""
-        v = self.size_map(side).get(price)
+        v = self.shown(side, price)
         if v is not None:
             return v
         if self.book is not None:
             return float(self.book.size_at(Side(side), price))
         return 0.0
+
+    def sorted_sizes(self, side: int, n: int) -> list[float]:
+        """The first n sizes of a side, sorted (cached: wall and ladder share it)."""
+        key = (side, n)
+        v = self._sorted.get(key)
+        if v is None:
+            v = self._sorted[key] = sorted(self.sz[side][:n])
+        return v
+
+    def median(self, side: int, n: int) -> float:
+        s = self.sorted_sizes(side, n)
+        k = len(s)
+        if k == 0:
+            return 0.0
+        h = k // 2
+        return s[h] if k % 2 else (s[h - 1] + s[h]) / 2.0
 
     def spread(self) -> int | None:
         b, a = self.best

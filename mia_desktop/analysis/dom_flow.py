@@ -53,7 +53,7 @@ class IcebergDetector:
             t = tracks.get(tr.price)
             if t is None:
                 t = tracks[tr.price] = _Ice()
-                before = self._prev.size_map(side).get(tr.price) if self._prev is not None else None
+                before = self._prev.shown(side, tr.price) if self._prev is not None else None
                 if before:
                     t.disp.append((now, before))
             t.vol.append((tr.ts_us, float(tr.size)))
@@ -118,7 +118,10 @@ class AbsorptionDetector:
         self.make = make
         self._into: tuple[deque[tuple[int, int, float]], deque[tuple[int, int, float]]] = (deque(), deque())
         self._into_sum = [0.0, 0.0]
+        self._by_price: tuple[dict[int, float], dict[int, float]] = ({}, {})
         self._best: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
+        # monotonic deques: the worst best price of the window at [0] (lowest bid, highest ask)
+        self._worst: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
         self._all: deque[tuple[int, float]] = deque()
         self._all_sum = 0.0
         self._recent: deque[tuple[int, float]] = deque()
@@ -133,12 +136,15 @@ class AbsorptionDetector:
         cut = now - p.absorption_window_us
         for tr in f.trades:
             s = int(tr.aggressor)
-            self._into[s].append((tr.ts_us, tr.price, float(tr.size)))
-            self._into_sum[s] += tr.size
-            self._all.append((tr.ts_us, float(tr.size)))
-            self._all_sum += tr.size
-            self._recent.append((tr.ts_us, float(tr.size)))
-            self._recent_sum += tr.size
+            size = float(tr.size)
+            self._into[s].append((tr.ts_us, tr.price, size))
+            self._into_sum[s] += size
+            bp = self._by_price[s]
+            bp[tr.price] = bp.get(tr.price, 0.0) + size
+            self._all.append((tr.ts_us, size))
+            self._all_sum += size
+            self._recent.append((tr.ts_us, size))
+            self._recent_sum += size
         bcut = now - p.absorption_baseline_us
         while self._all and self._all[0][0] < bcut:
             self._all_sum -= self._all.popleft()[1]
@@ -146,29 +152,50 @@ class AbsorptionDetector:
             self._recent_sum -= self._recent.popleft()[1]
         out: list[PatternEvent] = []
         for side in (0, 1):
-            into, bests = self._into[side], self._best[side]
+            into, bests, worst = self._into[side], self._best[side], self._worst[side]
+            bp = self._by_price[side]
             while into and into[0][0] < cut:
-                self._into_sum[side] -= into.popleft()[2]
+                _, px, v = into.popleft()
+                self._into_sum[side] -= v
+                left = bp[px] - v
+                if left > 1e-9:
+                    bp[px] = left
+                else:
+                    del bp[px]
             while bests and bests[0][0] < cut:
                 bests.popleft()
+            while worst and worst[0][0] < cut:
+                worst.popleft()
             best = f.best[side]
-            if best is not None:
-                bests.append((now, best))
-            if self._into_sum[side] < p.absorption_min_volume or best is None:
+            if best is None:
+                continue
+            bests.append((now, best))
+            if side == 0:
+                while worst and worst[-1][1] >= best:
+                    worst.pop()
+            else:
+                while worst and worst[-1][1] <= best:
+                    worst.pop()
+            worst.append((now, best))
+            if self._into_sum[side] < p.absorption_min_volume:
                 continue
             span = min(now - self._start, p.absorption_baseline_us) - p.absorption_window_us
             if span < p.absorption_window_us:
                 continue
             avg = max(self._all_sum - self._recent_sum, 0.0) * p.absorption_window_us / span
+            if self._into_sum[side] < p.absorption_ratio * avg:
+                continue
             anchor = bests[0][1]
             g = p.absorption_max_giveway_ticks
             if side == 0:
-                held = min(b for _, b in bests) >= anchor - g
-                vol = sum(v for _, px, v in into if px >= anchor - g)
+                if worst[0][1] < anchor - g:
+                    continue
+                vol = sum(v for px, v in bp.items() if px >= anchor - g)
             else:
-                held = max(b for _, b in bests) <= anchor + g
-                vol = sum(v for _, px, v in into if px <= anchor + g)
-            if held and vol >= p.absorption_min_volume and vol >= p.absorption_ratio * avg:
+                if worst[0][1] > anchor + g:
+                    continue
+                vol = sum(v for px, v in bp.items() if px <= anchor + g)
+            if vol >= p.absorption_min_volume and vol >= p.absorption_ratio * avg:
                 out.append(self.make(
                     now, "dom", "absorption", SIDE_DIRECTION[side], best,
                     grade(vol / max(p.absorption_ratio * avg, 1e-9), p.grade_base, p.grade_full),
@@ -176,6 +203,7 @@ class AbsorptionDetector:
                     {"side": SIDE_NAME[side], "volume": vol, "avg_window_volume": round(avg, 2),
                      "anchor": anchor, "best": best, "window_s": p.absorption_window_us / 1e6}))
                 into.clear()
+                bp.clear()
                 self._into_sum[side] = 0.0
         return out
 

@@ -9,9 +9,10 @@ Parameters are read from `self.p` (a DomParams) so the pipeline can swap in auto
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
-from mia_desktop.analysis.dom_common import SIDE_DIRECTION, SIDE_NAME, DomFrame, EventFactory, grade, median
+from mia_desktop.analysis.dom_common import SIDE_DIRECTION, SIDE_NAME, DomFrame, EventFactory, grade
 from mia_desktop.analysis.params import DomParams
 from mia_desktop.analysis.types import PatternEvent
 
@@ -40,7 +41,7 @@ class WallDetector:
                     since.clear()
                     fired.clear()
                 continue
-            med = median(sizes)
+            med = f.median(side, p.depth_levels)
             thr = max(floor, p.wall_ratio * med)
             prices = f.px[side]
             now_c = {prices[i]: s for i, s in enumerate(sizes) if s >= thr}
@@ -102,9 +103,10 @@ class LadderDetector:
             found = None
             med = 0.0
             if len(sizes) >= p.ladder_min_levels:
-                med = median(sizes)
+                med = f.median(side, p.ladder_visible_levels)
                 thr = max(p.ladder_ratio * med, p.min_size_threshold)
-                if sum(1 for s in sizes if s >= thr) >= p.ladder_min_levels:
+                ordered = f.sorted_sizes(side, p.ladder_visible_levels)
+                if len(ordered) - bisect_left(ordered, thr) >= p.ladder_min_levels:
                     found = self._find(f.px[side], sizes, thr)
             if found is None:
                 if since:
