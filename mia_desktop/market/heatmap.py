@@ -9,9 +9,11 @@ window re-anchors (a new base for *new* columns only) when the mid drifts past a
 height, which costs nothing — no matrix is ever rolled or shifted. Sizes are stored fixed-point
 (``qty_dtype``, default uint16, saturating) to keep an hour of history small.
 
-A gap with no events leaves the book unchanged: up to ``fill_gap`` empty columns are written one by
-one (a uniform picture in a live market); a longer silence becomes one wide column whose
-``[ts_start, ts_end)`` spans the whole gap (equal runs merged), so a quiet night costs one slot.
+A gap with no events leaves the book unchanged: up to ``fill_gap`` empty columns get a slot each (a
+uniform picture in a live market) but share the data of the column before them (``_src`` points at
+it; a shared column about to be overwritten in the ring is copied into its dependants first); a
+longer silence becomes one wide column whose ``[ts_start, ts_end)`` spans the whole gap (equal runs
+merged), so a quiet night costs one slot.
 
 ``ingest(records, book)`` does the same for a whole run of depth records at once: it computes every
 column boundary's sample with a few numpy passes (market/heatmap_bulk.py) and falls back to the
@@ -105,7 +107,7 @@ class HeatmapHistory:
         self.rows = rows
         self.column_us = column_ms * 1000
         self.capacity = max(1, int(history_s * 1000 // column_ms))
-        self.fill_gap = max(0, min(fill_gap, self.capacity))
+        self.fill_gap = max(0, min(fill_gap, self.capacity - 1))
         self.qty_dtype = np.dtype(qty_dtype)
         self._qmax = int(np.iinfo(self.qty_dtype).max) if self.qty_dtype.kind in "ui" else 1 << 62
         cap = self.capacity
@@ -113,6 +115,7 @@ class HeatmapHistory:
         self._planes = np.zeros((cap, 2, rows), self.qty_dtype)
         self._bid = self._planes[:, 0]
         self._ask = self._planes[:, 1]
+        self._src = np.arange(cap, dtype=np.int64)    # slot whose planes this slot shows
         # per-slot metadata in one row, written with one assignment: base, t0, t1, bb, ba
         self._meta = np.zeros((cap, 5), np.int64)
         self._meta[:, 3:5] = NO_PRICE
@@ -133,7 +136,7 @@ class HeatmapHistory:
     # ---- writing --------------------------------------------------------------------------------
     @property
     def nbytes(self) -> int:
-        arrays = (self._planes, self._meta, self._tc, self._tt, self._tbuy, self._tsell)
+        arrays = (self._planes, self._src, self._meta, self._tc, self._tt, self._tbuy, self._tsell)
         return sum(a.nbytes for a in arrays)
 
     def advance(self, ts_us: int, book: OrderBook) -> int:
@@ -250,13 +253,22 @@ class HeatmapHistory:
             t1 = np.where(fill[k0 + src], t0 + cu, tr.col_to[k0 + src] * cu)
             meta = np.stack((np.full(n, base), t0, t1, bb[src], ba[src]), axis=1)
             j0 = max(0, skip - int(cum[k0]))                   # slots of this block worth storing
-            g = seq0 + int(cum[k0]) + j0                       # their global numbers start here
-            while j0 < n:
-                slot = g % self.capacity
-                m = min(n - j0, self.capacity - slot)
-                np.take(vals, src[j0:j0 + m], axis=0, out=self._planes[slot:slot + m])
-                self._meta[slot:slot + m] = meta[j0:j0 + m]
-                j0, g = j0 + m, g + m
+            if j0 < n:
+                # each sample's first stored slot holds its planes; the rest point at it
+                data_off = np.maximum(cum[k0:k1], skip)
+                pos = (seq0 + int(cum[k0]) + np.arange(j0, n)) % self.capacity
+                loc = src[j0:]
+                data_pos = (seq0 + data_off[loc]) % self.capacity
+                is_data = pos == data_pos
+                a = int(pos[0])
+                m = n - j0
+                head = min(m, self.capacity - a)
+                self._materialise(a, head)
+                if head < m:
+                    self._materialise(0, m - head)
+                self._planes[pos[is_data]] = vals[loc[is_data]]
+                self._src[pos] = data_pos
+                self._meta[pos] = meta[j0:]
             done = k1
         if done == 0:
             return False
@@ -289,25 +301,48 @@ class HeatmapHistory:
     def _close(self, t0: int, t1: int, book: OrderBook) -> None:
         slot = self.seq % self.capacity
         base = self._anchor(book)
+        self._materialise(slot, 1)
         book.sides_into(base, self._planes[slot], self._qmax)
+        self._src[slot] = slot
         bb, ba = book.best_bid(), book.best_ask()
         self._meta[slot] = (base, t0, t1, NO_PRICE if bb is None else bb, NO_PRICE if ba is None else ba)
         self.seq += 1
 
     def _repeat(self, k: int) -> None:
-        """Append k copies of the last column (an unchanged book, no trades), one numpy call each."""
-        last = (self.seq - 1) % self.capacity
-        first = self.seq % self.capacity
-        # contiguous slots (the usual case) are a slice; a run that wraps needs an index array
-        slots: slice | npt.NDArray[np.int64] = (
-            slice(first, first + k) if first + k <= self.capacity
-            else np.arange(self.seq, self.seq + k, dtype=np.int64) % self.capacity)
+        """Append k slots showing the last column (an unchanged book, no trades) without copying it."""
+        cap = self.capacity
+        last = (self.seq - 1) % cap
+        data = int(self._src[last])
+        first = self.seq % cap
+        slots = np.arange(self.seq, self.seq + k, dtype=np.int64) % cap
+        head = min(k, cap - first)
+        self._materialise(first, head)
+        if head < k:
+            self._materialise(0, k - head)
+        if (data - first) % cap < k:       # a tiny ring would overwrite the shared column: copy it
+            self._planes[slots] = self._planes[data]
+            self._src[slots] = slots
+        else:
+            self._src[slots] = data
         steps = np.arange(1, k + 1, dtype=np.int64) * self.column_us
-        self._planes[slots] = self._planes[last]
         self._meta[slots] = self._meta[last]
         self._t0[slots] = self._t0[last] + steps
         self._t1[slots] = self._t1[last] + steps
         self.seq += k
+
+    def _materialise(self, a: int, m: int) -> None:
+        """Before slots a .. a+m-1 are overwritten, give the slots after them that still share their
+        planes (gap fills lie at most fill_gap slots after the column they show) their own copy."""
+        f = min(self.fill_gap, self.capacity - m)
+        if f <= 0 or self.seq == 0:
+            return
+        idx = (a + m + np.arange(f)) % self.capacity
+        s = self._src[idx]
+        dep = (s != idx) & (s >= a) & (s < a + m)
+        if dep.any():
+            j = idx[dep]
+            self._planes[j] = self._planes[s[dep]]
+            self._src[j] = j
 
     # ---- reading --------------------------------------------------------------------------------
     @property
@@ -359,9 +394,10 @@ class HeatmapHistory:
             base = int(self._base[last])
             c0 = int(self._t0[a % self.capacity]) // cu
             buy, sell = self._dense_trades(c0, int(self._t1[last]) // cu, base, entries)
+            data = int(self._src[last])
             out.append(HeatColumn(
                 seq=b - 1, ts_us=int(self._t1[last]), base_tick=base,
-                bid=self._bid[last].astype(np.float32), ask=self._ask[last].astype(np.float32),
+                bid=self._bid[data].astype(np.float32), ask=self._ask[data].astype(np.float32),
                 buy=buy, sell=sell, best_bid=_opt(int(self._bb[last])), best_ask=_opt(int(self._ba[last]))))
         return out, n - groups
 
@@ -381,6 +417,7 @@ class HeatmapHistory:
             tb = tsl = np.zeros(0, np.float32)
         return HeatmapHistoryView(
             first_seq=lo, column_us=self.column_us, ts_start=self._t0[slots], ts_end=self._t1[slots],
-            base=self._base[slots], bid=self._bid[slots], ask=self._ask[slots], best_bid=self._bb[slots],
+            base=self._base[slots], bid=self._bid[self._src[slots]], ask=self._ask[self._src[slots]],
+            best_bid=self._bb[slots],
             best_ask=self._ba[slots], trade_col=tcol.astype(np.int64), trade_tick=tt, trade_buy=tb,
             trade_sell=tsl)
