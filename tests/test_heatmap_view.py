@@ -247,3 +247,28 @@ def test_software_gl_is_not_auto_picked() -> None:
     assert is_software("OpenGL 1.1 (GDI Generic)")
     assert not is_software("OpenGL 4.6 (NVIDIA GeForce RTX 3060/PCIe/SSE2)")
     assert not is_software("OpenGL 4.6 (Intel(R) UHD Graphics 620)")
+
+
+def test_load_history_view_from_the_engine_history(view: HeatmapView) -> None:
+    from mia_desktop.market.book import OrderBook
+    from mia_desktop.market.events import Side as S
+    from mia_desktop.market.heatmap import HeatmapHistory
+
+    hist = HeatmapHistory(rows=200, column_ms=100, history_s=60)
+    book = OrderBook()
+    t0 = 1_700_000_000_000_000
+    for i in range(30):
+        ts = t0 + i * 100_000
+        hist.advance(ts, book)
+        book.set_level(S.BID, 20_000, 100 + i)
+        book.set_level(S.ASK, 20_001, 50)
+        book.set_level(S.ASK, 20_010, 900)
+        hist.add_trade(ts + 10, 20_001, 7, S.ASK)
+    hist.advance(t0 + 30 * 100_000, book)
+    hv = hist.view()
+    n = view.load_history_view(hv)
+    assert n == len(hv) >= 29
+    st = view.store
+    assert st.q[st.newest_g % st.capacity, 20_010 - st.anchor] == quantize([900])[0]
+    x, price, size, buy = st.visible_trades(st.oldest_g, st.next_g, 19_990, 20_020)
+    assert len(x) >= 29 and set(price) == {20_001} and buy.all() and size.max() >= 7

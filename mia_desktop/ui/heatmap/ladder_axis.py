@@ -45,6 +45,7 @@ class PriceLadderAxis(QWidget):
         self.y0, self.y1 = 0.0, 100.0
         self.bid: int | None = None
         self.ask: int | None = None
+        self.blank = True          # no data yet: no made-up prices
         self._font = theme.tabular_font(8.5)
         self._bold = theme.tabular_font(8.5, bold=True)
         fm = QFontMetrics(self._font)
@@ -58,6 +59,11 @@ class PriceLadderAxis(QWidget):
     def set_range(self, y0: float, y1: float) -> None:
         if (y0, y1) != (self.y0, self.y1):
             self.y0, self.y1 = y0, y1
+            self.update()
+
+    def set_blank(self, blank: bool) -> None:
+        if blank != self.blank:
+            self.blank = blank
             self.update()
 
     def set_best(self, bid: int | None, ask: int | None) -> None:
@@ -74,6 +80,9 @@ class PriceLadderAxis(QWidget):
         p.fillRect(self.rect(), theme.qcolor(theme.PANEL))
         p.setPen(QPen(theme.qcolor(theme.GRID)))
         p.drawLine(0, 0, 0, h)
+        if self.blank:
+            p.end()
+            return
         p.setFont(self._font)
         fm = QFontMetrics(self._font)
         step = label_step(self.y1 - self.y0, h, fm.height() + 6)

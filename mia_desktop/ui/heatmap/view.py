@@ -18,11 +18,14 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QWidget
 
+from mia_desktop.engine.snapshot import HeatColumn
+from mia_desktop.market.events import Side, Trade
 from mia_desktop.market.instrument import Instrument
 from mia_desktop.ui import theme
 from mia_desktop.ui.heatmap.colormaps import DEFAULT_COLORMAP, colormap_lut
@@ -95,6 +98,9 @@ class HeatmapView(NavigationMixin, QWidget):
                                    f"border: 1px solid {theme.BORDER}; padding: 2px 6px;")
         self.readout.move(6, 6)
         self.readout.hide()
+        self.empty_label = QLabel("Waiting for market data…", self)
+        self.empty_label.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent;")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(0)
@@ -137,12 +143,37 @@ class HeatmapView(NavigationMixin, QWidget):
     def load_history(self, cols: Iterable[object]) -> int:
         """Replace everything with a full history (after a gap in HeatColumn.seq)."""
         trades_markers = list(self.store.markers)
-        self.store.reset()
+        self.store.reset()   # trades go too: they are re-sent with the history
         self._started = False
         n = self.add_columns(cols)
         for m in trades_markers:
             self.store.add_marker(m)
         return n
+
+    def load_history_view(self, hv: Any) -> int:
+        """Replace everything with a worker's full history copy (market.heatmap.HeatmapHistoryView):
+        its columns, and its per-column traded volume as one bubble per price and side."""
+        n = len(hv)
+        empty = np.zeros(0, np.float32)
+        none = np.iinfo(np.int64).min
+
+        def cols() -> Iterable[HeatColumn]:
+            for j in range(n):
+                bb, ba = int(hv.best_bid[j]), int(hv.best_ask[j])
+                yield HeatColumn(int(hv.first_seq) + j, int(hv.ts_end[j]), int(hv.base[j]),
+                                 np.asarray(hv.bid[j], np.float32), np.asarray(hv.ask[j], np.float32),
+                                 empty, empty, None if bb == none else bb, None if ba == none else ba)
+
+        added = self.load_history(cols())
+        trades = []
+        for c, tick, buy, sell in zip(hv.trade_col, hv.trade_tick, hv.trade_buy, hv.trade_sell, strict=True):
+            ts = int(hv.ts_end[int(c)]) - 1
+            if buy > 0:
+                trades.append(Trade("", ts, int(tick), max(1, round(float(buy))), Side.ASK))
+            if sell > 0:
+                trades.append(Trade("", ts, int(tick), max(1, round(float(sell))), Side.BID))
+        self.store.add_trades(trades)
+        return added
 
     def add_trades(self, trades: Iterable[object]) -> int:
         return self.store.add_trades(trades)
@@ -260,6 +291,10 @@ class HeatmapView(NavigationMixin, QWidget):
         return render_region(self.store, t0_us, t1_us, w, h, params=self.params, colormap=self.colormap,
                              tick_size=self.tick_size, mark_ts_us=mark_ts_us, price_ticks=price_ticks)
 
+    def resizeEvent(self, ev: Any) -> None:
+        super().resizeEvent(ev)
+        self._dirty = True          # the next timer frame re-lays overlays for the new size
+
     def sizeHint(self) -> QSize:
         return QSize(900, 520)
 
@@ -284,6 +319,13 @@ class HeatmapView(NavigationMixin, QWidget):
         frame.stamp = time.perf_counter()
         self.last_frame = frame
         self.renderer.render_frame(frame)
+        empty = self.store.count == 0
+        self.ladder.set_blank(empty)
+        if empty != self.empty_label.isVisible():
+            self.empty_label.setVisible(empty)
+        if empty:
+            self.empty_label.setGeometry(self.renderer.widget.geometry())
+            self.empty_label.raise_()
         self.ladder.set_range(frame.y0, frame.y1)
         self.ladder.set_best(frame.live_bid, frame.live_ask)
         self.time_axis.set_range(frame.x0, frame.x1)
