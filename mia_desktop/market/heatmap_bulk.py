@@ -2,12 +2,10 @@
 
 How this works: a column closes with the book as it stands just before the first record of a
 later column. Within the heatmap's window (``rows`` ticks from ``base`` on both sides, 2·rows
-cells) every cell's value at sample k is the last record touching that cell before the sample's
-position, or its value at the start (``s0``). So: give every cell a pointer into
-``concat(s0, record values)`` (start: the cell's own ``s0`` entry; records get larger pointers in
-time order), scatter each record's pointer into the first sample that sees it, run
-``np.maximum.accumulate`` down the samples (the latest pointer wins) and gather. That is a few
-passes over a (samples × 2·rows) block instead of one Python step per column.
+cells) each sample is the previous sample plus the records seen since: keep the last record per
+(sample, cell) (one ``np.unique``), then forward-fill sample by sample — one row copy and one fancy
+assignment of that sample's few changes — instead of one Python step per record. Best bid/ask and
+the re-anchor check are computed per block of samples with a few vectorised passes.
 
 Blocks are only handed out while the result is certain to equal the column-by-column path: the
 touch inside the window at every sample (and no order added beyond the window on the touch side),
@@ -71,33 +69,30 @@ def sample_blocks(recs: npt.NDArray[np.void], tr: Transitions, s0: npt.NDArray[n
     inwin, first_k = inwin[seen], first_k[seen]
     cells = side[inwin] * rows + row[inwin]
     width = 2 * rows
-    # only cells some record touches change; the others keep their s0 value at every sample
-    active, cidx = np.unique(cells, return_inverse=True)
-    na = len(active)
-    s0_flat = s0.reshape(-1)
-    table = np.minimum(np.concatenate((s0_flat[active], qty[inwin])), qmax).astype(dtype)
-    const = np.minimum(s0_flat, qmax).astype(dtype)
-    ptr = (na + np.arange(len(inwin))).astype(np.int32)
-    m = np.empty((BLOCK, na), dtype=np.int32)
+    # the last record per (sample, cell) wins; np.unique sorts by sample, then cell
+    key = first_k * width + cells
+    uk, ridx = np.unique(key[::-1], return_index=True)
+    last = len(key) - 1 - ridx
+    s_cell = uk % width
+    s_val = np.minimum(qty[inwin][last], qmax).astype(dtype)
+    bounds = np.searchsorted(uk // width, np.arange(k_n + 1)).tolist()
     scratch = np.empty((BLOCK, 2, rows), dtype=dtype)
     flat = scratch.reshape(BLOCK, width)
-    carry = np.arange(na, dtype=np.int32)
+    prev = np.minimum(s0.reshape(-1), qmax).astype(dtype)
     q = rows // 4
     for k0 in range(0, k_n, BLOCK):
         k1 = min(k_n, k0 + BLOCK)
         kb = k1 - k0
-        mb = m[:kb]
-        mb[0] = carry
-        mb[1:] = -1
-        a, b = np.searchsorted(first_k, [k0, k1])
-        if b > a:
-            np.maximum.at(mb, (first_k[a:b] - k0, cidx[a:b]), ptr[a:b])
-        np.maximum.accumulate(mb, axis=0, out=mb)
-        carry = mb[-1].copy()
+        # forward fill: each sample is the previous one plus the records it saw first
+        for i in range(kb):
+            r = flat[i]
+            r[:] = prev
+            a, b = bounds[k0 + i], bounds[k0 + i + 1]
+            if b > a:
+                r[s_cell[a:b]] = s_val[a:b]
+            prev = r
+        prev = flat[kb - 1].copy()
         vals = scratch[:kb]
-        fb = flat[:kb]
-        fb[:] = const
-        fb[:, active] = table[mb]
         has_bid = vals[:, 0] > 0
         has_ask = vals[:, 1] > 0
         if not (has_bid.any(axis=1).all() and has_ask.any(axis=1).all()):
