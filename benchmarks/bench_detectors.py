@@ -147,9 +147,11 @@ def main() -> int:
     print("analysis benchmarks (seed report figures in brackets)")
     print(f"  six DOM detectors, 20 levels + trades : {rate:,.0f} analyses/s  [{SEED_RATE:,.0f}]  "
           f"x{rate / SEED_RATE:.1f}   (aim >= 100,000/s)")
-    print(f"  one analysis latency                   : p99 {p99:.4f} ms, mean {mean:.4f} ms  [{SEED_LAT_MS} ms]  "
+    print(f"  one analysis latency                   : p99 {p99:.4f} ms, mean {mean:.4f} ms  "
+          f"[{SEED_LAT_MS} ms]  "
           f"x{SEED_LAT_MS / p99:.1f} better at p99   ({events} events per 20,000 frames)")
-    print(f"  incl. frame from a real OrderBook      : {with_book:,.0f} analyses/s  x{with_book / SEED_RATE:.1f}")
+    print(f"  incl. frame from a real OrderBook      : {with_book:,.0f} analyses/s  "
+          f"x{with_book / SEED_RATE:.1f}")
     print(f"  confluence + sizing (elite signal)     : mean {elite_mean:.4f} ms, p99 {elite_p99:.4f} ms  "
           f"[{SEED_ELITE_MS} ms]  x{SEED_ELITE_MS / elite_mean:.0f} faster   (aim <= 0.2 ms)")
     return 0

@@ -2,8 +2,11 @@
 
 How this works: events are kept per (family, direction) while they still count — DOM and advanced
 events decay with a `half_life_us` (30 s) half-life and are dropped below `prune_below`; bar
-patterns count fully for `bar_life` (2) closed bars; the latest directional VIX event counts fully
-until the next VIX event replaces it (neutral events never score). For a direction:
+patterns (every pattern decided on a closed bar: Battle Navale, and the advanced gamma_pin,
+head_fake, transition and volume_profile — a pattern read on a 1-minute bar would otherwise lose
+half its weight before the next bar) count fully for `bar_life` (2) closed bars; the latest
+directional VIX event counts fully until the next VIX event replaces it (neutral events never
+score). For a direction:
 
     score = Σ_f w_f · max(strength · confidence · decay) − opposite_penalty · (same sum, other way)
             + three_family_bonus if ≥ bonus_families families agree;   clamped to 0–1
@@ -57,14 +60,16 @@ class Confluence:
         self.last_scores: dict[str, float] = {"long": 0.0, "short": 0.0}
 
     # ---- intake ---------------------------------------------------------------------------------
-    def add(self, events: list[PatternEvent]) -> None:
+    def add(self, events: list[PatternEvent], *, on_bar: bool = False) -> None:
+        """Take new events; `on_bar=True` for events decided on a closed bar (Battle Navale and the
+        bar-based advanced patterns), which count for `bar_life` bars instead of decaying in time."""
         for e in events:
             if e.direction not in DIRS and e.family != "vix":
                 continue
             if e.family == "vix":
                 if e.direction in DIRS:
                     self._vix = e
-            elif e.family == "battle_navale":
+            elif on_bar or e.family == "battle_navale":
                 self._bars.append((self.bar_count, e))
             else:
                 lst = self._timed.setdefault((e.family, e.direction), [])

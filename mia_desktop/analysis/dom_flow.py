@@ -90,7 +90,7 @@ class IcebergDetector:
                         out.append(self.make(
                             now, "dom", "iceberg", SIDE_DIRECTION[side], price,
                             grade(t.vol_sum / max(p.iceberg_ratio * shown, 1e-9), p.grade_base, p.grade_full),
-                            grade(t.vol_sum / p.iceberg_min_volume, p.grade_base, p.grade_full),
+                            grade(t.vol_sum / p.iceberg_min_volume, p.confidence_base, p.grade_full),
                             {"side": SIDE_NAME[side], "traded": t.vol_sum, "max_displayed": shown,
                              "displayed_now": cur, "window_s": p.iceberg_window_us / 1e6}))
                         t.vol.clear()
@@ -106,8 +106,9 @@ class AbsorptionDetector:
     """`absorption`: within `absorption_window_us` (10 s), aggressive volume into the best bid (ask)
     ≥ `absorption_min_volume` and ≥ `absorption_ratio` (3) × the average volume per window, while
     that best price does not give way by more than `absorption_max_giveway_ticks` (1). Sellers
-    absorbed at the bid → long, buyers at the ask → short. "Into the best" = trades at prices no
-    more than the give-way beyond the best price at the start of the window (the anchor). The
+    absorbed at the bid → long, buyers at the ask → short. "Does not give way": the side's best
+    price stays within one give-way range over the whole window (a best that runs away from the
+    aggressors is not absorbing either); "into the best" = trades at the prices it held. The
     average is all aggressive volume (both sides) over the trailing `absorption_baseline_us`
     before the current window, per window length; it needs one full window of history first.
     After firing, that side starts a fresh window. strength = grade(volume / (ratio × average));
@@ -120,8 +121,9 @@ class AbsorptionDetector:
         self._into_sum = [0.0, 0.0]
         self._by_price: tuple[dict[int, float], dict[int, float]] = ({}, {})
         self._best: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
-        # monotonic deques: the worst best price of the window at [0] (lowest bid, highest ask)
-        self._worst: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
+        # monotonic deques of the side's best price over the window: lowest at [0], highest at [0]
+        self._lo: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
+        self._hi: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
         self._all: deque[tuple[int, float]] = deque()
         self._all_sum = 0.0
         self._recent: deque[tuple[int, float]] = deque()
@@ -152,7 +154,7 @@ class AbsorptionDetector:
             self._recent_sum -= self._recent.popleft()[1]
         out: list[PatternEvent] = []
         for side in (0, 1):
-            into, bests, worst = self._into[side], self._best[side], self._worst[side]
+            into, bests, lo_q, hi_q = self._into[side], self._best[side], self._lo[side], self._hi[side]
             bp = self._by_price[side]
             while into and into[0][0] < cut:
                 _, px, v = into.popleft()
@@ -164,19 +166,20 @@ class AbsorptionDetector:
                     del bp[px]
             while bests and bests[0][0] < cut:
                 bests.popleft()
-            while worst and worst[0][0] < cut:
-                worst.popleft()
+            while lo_q and lo_q[0][0] < cut:
+                lo_q.popleft()
+            while hi_q and hi_q[0][0] < cut:
+                hi_q.popleft()
             best = f.best[side]
             if best is None:
                 continue
             bests.append((now, best))
-            if side == 0:
-                while worst and worst[-1][1] >= best:
-                    worst.pop()
-            else:
-                while worst and worst[-1][1] <= best:
-                    worst.pop()
-            worst.append((now, best))
+            while lo_q and lo_q[-1][1] >= best:
+                lo_q.pop()
+            lo_q.append((now, best))
+            while hi_q and hi_q[-1][1] <= best:
+                hi_q.pop()
+            hi_q.append((now, best))
             if self._into_sum[side] < p.absorption_min_volume:
                 continue
             span = min(now - self._start, p.absorption_baseline_us) - p.absorption_window_us
@@ -186,20 +189,15 @@ class AbsorptionDetector:
             if self._into_sum[side] < p.absorption_ratio * avg:
                 continue
             anchor = bests[0][1]
-            g = p.absorption_max_giveway_ticks
-            if side == 0:
-                if worst[0][1] < anchor - g:
-                    continue
-                vol = sum(v for px, v in bp.items() if px >= anchor - g)
-            else:
-                if worst[0][1] > anchor + g:
-                    continue
-                vol = sum(v for px, v in bp.items() if px <= anchor + g)
+            lo, hi = lo_q[0][1], hi_q[0][1]
+            if hi - lo > p.absorption_max_giveway_ticks:
+                continue
+            vol = sum(v for px, v in bp.items() if lo <= px <= hi)
             if vol >= p.absorption_min_volume and vol >= p.absorption_ratio * avg:
                 out.append(self.make(
                     now, "dom", "absorption", SIDE_DIRECTION[side], best,
                     grade(vol / max(p.absorption_ratio * avg, 1e-9), p.grade_base, p.grade_full),
-                    grade(vol / p.absorption_min_volume, p.grade_base, p.grade_full),
+                    grade(vol / p.absorption_min_volume, p.confidence_base, p.grade_full),
                     {"side": SIDE_NAME[side], "volume": vol, "avg_window_volume": round(avg, 2),
                      "anchor": anchor, "best": best, "window_s": p.absorption_window_us / 1e6}))
                 into.clear()
@@ -268,7 +266,7 @@ class SqueezeDetector:
             out.append(self.make(
                 now, "dom", "squeeze", SIDE_DIRECTION[other], price if price is not None else 0,
                 grade(imb / p.squeeze_imbalance, p.grade_base, 1.0 / p.squeeze_imbalance),
-                grade(drop / p.squeeze_drop, p.grade_base, p.grade_full),
+                grade(drop / p.squeeze_drop, p.confidence_base, p.grade_full),
                 {"thin_side": SIDE_NAME[thin], "thin_depth": depth[thin], "thin_avg": round(avg[thin], 1),
                  "other_depth": depth[other], "other_avg": round(avg[other], 1), "imbalance": round(imb, 3)}))
         return out

@@ -55,7 +55,7 @@ class WallDetector:
                     out.append(self.make(
                         f.now_us, "dom", "wall", SIDE_DIRECTION[side], price,
                         grade(size / p.wall_min_size, p.grade_base, p.grade_full),
-                        grade(size / max(p.wall_ratio * med, 1e-9), p.grade_base, p.grade_full),
+                        grade(size / max(p.wall_ratio * med, 1e-9), p.confidence_base, p.grade_full),
                         {"side": SIDE_NAME[side], "size": size, "median": med, "age_s": (f.now_us - t0) / 1e6,
                          "wall_min_size": p.wall_min_size}))
         return out
@@ -126,7 +126,7 @@ class LadderDetector:
                 out.append(self.make(
                     f.now_us, "dom", "ladder", SIDE_DIRECTION[side], key,
                     grade(mean / max(p.ladder_ratio * med, 1e-9), p.grade_base, p.grade_full),
-                    grade(run / p.ladder_min_levels, p.grade_base, p.grade_full),
+                    grade(run / p.ladder_min_levels, p.confidence_base, p.grade_full),
                     {"side": SIDE_NAME[side], "shape": shape, "levels": run, "sizes": w, "median": med,
                      "age_s": (f.now_us - t0) / 1e6}))
         return out

@@ -53,9 +53,12 @@ class DomParams:
     squeeze_hold: float = 0.80               # other side ≥ hold × its average; thin side was ≥ hold × avg
     squeeze_imbalance: float = 0.65
     squeeze_other_max: float = 2.0           # "the other side holds": ≤ this × its average too
-    # grading: strength/confidence start at `grade_base` when a rule is just met and reach 1.0 at
-    # `grade_full` × the threshold
-    grade_base: float = 0.5
+    # grading: strength starts at `grade_base`, confidence at `confidence_base` when a rule is just
+    # met, and both reach 1.0 at `grade_full` × the threshold. A just-met rule is a valid pattern:
+    # strength × confidence = 0.56 there, so two families just agreeing score ≈ 0.3 (below watch)
+    # and three ≈ 0.55 (strong); elite needs strong events in three families or four agreeing.
+    grade_base: float = 0.7
+    confidence_base: float = 0.8
     grade_full: float = 2.0
 
     def with_thresholds(self, *, depth_levels: int, iceberg_min_volume: float, wall_min_size: float,
@@ -106,8 +109,8 @@ class BattleParams:
     golden_check_bars: int = 20
     golden_tolerance_ticks: float = 0.5
     pattern_strength: float = 0.7             # bar-shape patterns: strength at n ticks, 1.0 at 2n
-    pattern_confidence: float = 0.7
-    score_grade_base: float = 0.5             # vikings/defenders strength at the 0.70 share
+    pattern_confidence: float = 0.8
+    score_grade_base: float = 0.7             # vikings/defenders strength at the 0.70 share
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +145,7 @@ class AdvancedParams:
     vp_breakout_closes: int = 2
     vp_min_volume: float = 500.0
     session_gap_us: int = 1800 * S            # a trade gap this long starts a new session profile
-    confidence: float = 0.7
+    confidence: float = 0.8                   # grade base of strength and confidence
 
 
 @dataclass(frozen=True, slots=True)

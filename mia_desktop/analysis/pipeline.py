@@ -95,6 +95,7 @@ class Analyzer:
         self.risk = RiskManager(self.risk_settings, profile.confluence, instrument.tick_value)
         self._trades: list[Trade] = []
         self._pending: list[PatternEvent] = []
+        self._pending_bar: list[PatternEvent] = []
         self._elite_times: deque[int] = deque()
         self.last_price: int | None = None
         self.dropped_trades = 0
@@ -133,7 +134,7 @@ class Analyzer:
         bars = list(self.bars)
         for det in (self.pin, self.head_fake, self.transition, self.profile_vp):
             out += det.on_bar(bars)
-        return self._took(out)
+        return self._took(out, on_bar=True)
 
     def on_vix(self, reading: VixReading) -> list[PatternEvent]:
         return self._took(self.vix.on_reading(reading.ts_us, reading.value))
@@ -148,6 +149,9 @@ class Analyzer:
         events = self.dom.update(f)
         events += self.micro.update(f)
         self._took(events)
+        if self._pending_bar:
+            self.confluence.add(self._pending_bar, on_bar=True)
+            self._pending_bar = []
         if self._pending:
             self.confluence.add(self._pending)
             self._pending = []
@@ -167,9 +171,12 @@ class Analyzer:
         """Each absolute size threshold's mode (auto/absolute) and the value in force."""
         return self.auto.effective()
 
-    def _took(self, events: list[PatternEvent]) -> list[PatternEvent]:
+    def _took(self, events: list[PatternEvent], on_bar: bool = False) -> list[PatternEvent]:
         if events:
-            self._pending += events
+            if on_bar:
+                self._pending_bar += events
+            else:
+                self._pending += events
             self.pattern_counts.update(e.pattern for e in events)
         return events
 

@@ -217,8 +217,8 @@ class VixAnalyzer:
                 self._fired_high = self._high
                 self._fired_ts = key
                 off = 1 - value / self._high
-                out.append(self._event(ts_us, "vix_spike_reversal", "long", value,
-                                       0.5 + 0.5 * min(1.0, off / (2 * p.spike_reversal)),
+                strength = p.confidence + (1 - p.confidence) * min(1.0, off / (2 * p.spike_reversal))
+                out.append(self._event(ts_us, "vix_spike_reversal", "long", value, strength,
                                        {"spike_high": round(self._high, 4),
                                         "lookback_min": round(self._spike_low, 4),
                                         "off_high_pct": round(100 * off, 2)}))
