@@ -33,7 +33,7 @@ def test_linear_and_log_differ_and_are_monotonic() -> None:
     log = color_index(sizes, 1000, ScaleParams("log"))
     assert list(lin) == sorted(lin) and list(log) == sorted(log)
     assert lin[-1] == log[-1] == 255          # the largest visible size is the top of the map
-    assert log[1] > lin[1] + 40 and log[0] > lin[0]   # log lifts small levels well above linear
+    assert log[1] > lin[1] + 30 and log[0] > lin[0]   # log lifts small levels well above linear
     assert color_index([0], 1000, ScaleParams())[0] == 0   # empty stays empty
 
 
@@ -98,7 +98,7 @@ def test_colormaps_exist_and_run_dark_to_bright() -> None:
         assert lum[-1] > lum[0] + 100
     b = colormap_lut("bookmap")
     assert b[20, 2] > b[20, 0]        # weak levels are blue
-    assert b[160, 0] > b[160, 2]      # strong levels are red
+    assert b[200, 0] > b[200, 2] + 100  # strong levels are red-orange
     assert b[255, :3].min() > 230     # the strongest are near white
     with pytest.raises(KeyError, match="unknown colormap"):
         colormap_lut("rainbow")

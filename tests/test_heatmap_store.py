@@ -99,3 +99,11 @@ def test_visible_max_and_downsample() -> None:
     img, _g0, step, _ = st.visible_image(0, 400, 990, 1010, max_cols=50)
     assert step == 8 and img.shape[1] == 50
     assert img.max() == quantize([100])[0]     # max-reduction keeps the spike
+
+
+def test_robust_norm_ignores_one_outsized_wall() -> None:
+    st = HeatStore(capacity=256, rows=64)
+    st.add_columns(col(i, 1000, {1000 + k: 100.0 for k in range(20)} | ({1030: 50_000.0} if i == 7 else {}))
+                   for i in range(200))
+    assert st.visible_max_q(0, 200, 990, 1040) == quantize([50_000])[0]
+    assert st.visible_max_q(0, 200, 990, 1040, 0.995) == quantize([100])[0]

@@ -14,9 +14,10 @@ from mia_desktop.ui import theme
 
 # (position 0..1, hex colour) anchors
 _ANCHORS: dict[str, list[tuple[float, str]]] = {
-    # Bookmap-like: deep navy -> blue -> cyan-teal -> red -> orange -> yellow -> white
-    "bookmap": [(0.0, "#040a1f"), (0.14, "#0a2466"), (0.30, "#1251b0"), (0.44, "#2a86d8"),
-                (0.56, "#a8323e"), (0.70, "#ee3d1f"), (0.83, "#ff9a1c"), (0.93, "#ffe45c"), (1.0, "#ffffff")],
+    # Bookmap-like: deep navy -> blue -> light blue -> red -> orange -> yellow -> white (most of a
+    # normal book stays blue; only notable size turns warm)
+    "bookmap": [(0.0, "#040a1f"), (0.2, "#0b2a78"), (0.4, "#1560c8"), (0.56, "#2aa0e8"),
+                (0.68, "#b8344e"), (0.78, "#f0441e"), (0.88, "#ff9f1c"), (0.95, "#ffe45c"), (1.0, "#ffffff")],
     # viridis-like
     "viridis": [(0.0, "#440154"), (0.25, "#3b528b"), (0.5, "#21918c"), (0.75, "#5ec962"),
                 (1.0, "#fde725")],

@@ -10,6 +10,9 @@ import numpy.typing as npt
 from mia_desktop.ui.heatmap.scale import ScaleParams, dequantize
 from mia_desktop.ui.heatmap.store import HeatStore, Marker
 
+# Normalise by the 99.5th percentile of visible non-empty cells: the top 0.5 % (walls) saturate.
+NORM_QUANTILE = 0.995
+
 
 @dataclass(slots=True)
 class Frame:
@@ -43,9 +46,10 @@ class Frame:
 
 
 def build_frame(store: HeatStore, view: tuple[float, float, float, float], params: ScaleParams,
-                colormap: str, lut: npt.NDArray[np.uint8], *, max_trades: int = 4000) -> Frame:
+                colormap: str, lut: npt.NDArray[np.uint8], *, max_trades: int = 4000,
+                norm_quantile: float = NORM_QUANTILE) -> Frame:
     x0, x1, y0, y1 = view
-    qmax = store.visible_max_q(x0, x1, y0, y1)
+    qmax = store.visible_max_q(x0, x1, y0, y1, norm_quantile)
     norm = max(float(dequantize(qmax)), 1.0)
     f = Frame(x0, x1, y0, y1, norm, params, colormap, lut)
     f.trade_x, f.trade_y, f.trade_size, f.trade_buy = store.visible_trades(x0, x1, y0, y1, max_trades)

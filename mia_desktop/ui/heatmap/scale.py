@@ -4,7 +4,7 @@ Sizes are stored once, quantised to one byte on a log scale (`quantize`): 0 = em
 QMAX contracts. A frame then maps stored bytes to colour indices with the user's settings:
 
     x = qty / norm                       (linear)      norm = largest size visible now
-    x = log(1 + K qty / norm) / log(1 + K)   (log, K = LOG_K: 1/20 of the largest is mid-scale)
+    x = log(1 + K qty / norm) / log(1 + K)   (log, K = LOG_K = 6: a fifth of the largest is 0.5)
     y = (x - low_cut) / (high_cut - low_cut), clipped to 0..1; x <= low_cut or qty ~ 0 -> empty
     z = y ** (1 / contrast)              contrast > 1 lifts weak levels, < 1 keeps only strong ones
     index = 1 + round(254 * z)           index 0 = empty cell (background)
@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 QMAX = 65535.0
 LOG_QMAX = math.log1p(QMAX)
-LOG_K = 20.0
+LOG_K = 6.0
 SCALE_MODES = ("log", "linear")
 
 

@@ -305,19 +305,27 @@ class HeatStore:
         b = min(int(np.floor(t1 + 0.5)) - self.anchor + 1, self.rows)
         return a, max(a, b)
 
-    def visible_max_q(self, g0: float, g1: float, t0: float, t1: float) -> int:
-        """Largest stored byte in the visible window (the normalisation `max_visible_depth`)."""
+    def visible_max_q(self, g0: float, g1: float, t0: float, t1: float, quantile: float = 1.0) -> int:
+        """Normalisation `max_visible_depth` as a stored byte: the largest visible cell, or with
+        quantile < 1 a robust maximum (that quantile of the non-empty visible cells), so one
+        outsized wall saturates instead of dimming everything else."""
         a, b = self._visible_g(g0, g1)
         r0, r1 = self._visible_rows(t0, t1)
         if a >= b or r0 >= r1:
             return 0
-        best = 0
+        hist = np.zeros(256, dtype=np.int64)
         for s0, s1 in _pieces_from(a % self.capacity, b - a, self.capacity):
-            if (s1 - s0) * (r1 - r0) > 4_000_000:   # huge window: per-column maxima are close enough
-                best = max(best, int(self.colmax[s0:s1].max()))
+            if (s1 - s0) * (r1 - r0) > 2_000_000:   # huge window: per-column maxima are close enough
+                hist += np.bincount(self.colmax[s0:s1], minlength=256)
             else:
-                best = max(best, int(self.q[s0:s1, r0:r1].max()))
-        return best
+                hist += np.bincount(self.q[s0:s1, r0:r1].ravel(), minlength=256)
+        hist[0] = 0
+        total = int(hist.sum())
+        if total == 0:
+            return 0
+        if quantile >= 1.0:
+            return int(np.flatnonzero(hist)[-1])
+        return int(np.searchsorted(np.cumsum(hist), quantile * total))
 
     def visible_image(self, g0: float, g1: float, t0: float, t1: float, max_cols: int
                       ) -> tuple[npt.NDArray[np.uint8], int, int, int] | None:

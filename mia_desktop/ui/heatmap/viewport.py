@@ -18,7 +18,7 @@ class ViewState:
     y1: float = 80.0
     follow: bool = True
     default_cols: int = 3000          # 5 minutes at 100 ms
-    default_ticks: int = 160
+    default_ticks: int = 100
     min_cols: float = 20.0
     max_cols: float = 36_000.0
     min_ticks: float = 8.0
