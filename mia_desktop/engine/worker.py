@@ -199,12 +199,15 @@ class InstrumentWorker:
         """Apply a run of depth records, stopping at each analysis time (at a batch end)."""
         if len(runs) == 1:
             recs = runs[0]
-        else:   # a plain copy loop: np.concatenate re-promotes the structured dtype per array
-            recs = np.empty(sum(len(r) for r in runs), dtype=DEPTH_DTYPE)
-            i = 0
-            for r in runs:
-                recs[i:i + len(r)] = r
-                i += len(r)
+        else:
+            try:   # as raw bytes: np.concatenate re-promotes a structured dtype once per array
+                recs = np.concatenate([r.view(np.uint8) for r in runs]).view(DEPTH_DTYPE)
+            except ValueError:     # a strided view cannot be seen as bytes: copy row blocks
+                recs = np.empty(sum(len(r) for r in runs), dtype=DEPTH_DTYPE)
+                i = 0
+                for r in runs:
+                    recs[i:i + len(r)] = r
+                    i += len(r)
         ts = recs["ts_us"]
         if self.analyzer is None:
             # nothing reads the book between analysis times: one run, then the interval bookkeeping

@@ -350,26 +350,36 @@ class HeatmapHistory:
         """Oldest column still held."""
         return max(0, self.seq - self.capacity)
 
-    def _trade_entries(self) -> TradeEntries:
-        """All held trade entries oldest first: (column index, tick, buy, sell)."""
+    def _trade_entries(self, c0: int | None = None) -> TradeEntries:
+        """Held trade entries oldest first, (column index, tick, buy, sell); from column c0 on."""
         self._flush_trades()
         cap = self.trade_capacity
         lo = max(0, self._tn - cap)
+        if c0 is not None:   # binary search in the ring (column indices never decrease)
+            hi = self._tn
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self._tc[mid % cap] < c0:
+                    lo = mid + 1
+                else:
+                    hi = mid
         idx = np.arange(lo, self._tn, dtype=np.int64) % cap
         return self._tc[idx], self._tt[idx], self._tbuy[idx], self._tsell[idx]
 
-    def _dense_trades(self, c0: int, c1: int, base: int,
-                      entries: TradeEntries) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-        """Buy/sell volume per row for columns [c0, c1) on the grid starting at base."""
-        tc, tt, tb, ts = entries
-        a, b = np.searchsorted(tc, [c0, c1])
-        buy = np.zeros(self.rows, np.float32)
-        sell = np.zeros(self.rows, np.float32)
-        if b > a:
-            r = tt[a:b] - base
-            ok = (r >= 0) & (r < self.rows)
-            np.add.at(buy, r[ok], tb[a:b][ok])
-            np.add.at(sell, r[ok], ts[a:b][ok])
+    def _dense_trades(self, c_edges: npt.NDArray[np.int64], bases: npt.NDArray[np.int64]
+                      ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Buy/sell volume per row for column groups [c_edges[g], c_edges[g+1]) on the grid of
+        bases[g]: two (groups × rows) arrays."""
+        g_n = len(bases)
+        buy = np.zeros((g_n, self.rows), np.float32)
+        sell = np.zeros((g_n, self.rows), np.float32)
+        tc, tt, tb, ts = self._trade_entries(int(c_edges[0]))
+        if len(tc):
+            g = np.searchsorted(c_edges, tc, side="right") - 1
+            r = tt - bases[np.clip(g, 0, g_n - 1)]
+            ok = (g >= 0) & (g < g_n) & (r >= 0) & (r < self.rows)
+            np.add.at(buy, (g[ok], r[ok]), tb[ok])
+            np.add.at(sell, (g[ok], r[ok]), ts[ok])
         return buy, sell
 
     def columns(self, first_seq: int, max_columns: int = 0) -> tuple[list[HeatColumn], int]:
@@ -386,19 +396,20 @@ class HeatmapHistory:
         # group g holds seqs [edges[g], edges[g+1])
         edges = lo + (np.arange(groups + 1, dtype=np.int64) * n) // groups
         out: list[HeatColumn] = []
-        entries = self._trade_entries()
         cu = self.column_us
-        for g in range(groups):
-            a, b = int(edges[g]), int(edges[g + 1])
-            last = (b - 1) % self.capacity
-            base = int(self._base[last])
-            c0 = int(self._t0[a % self.capacity]) // cu
-            buy, sell = self._dense_trades(c0, int(self._t1[last]) // cu, base, entries)
-            data = int(self._src[last])
-            out.append(HeatColumn(
-                seq=b - 1, ts_us=int(self._t1[last]), base_tick=base,
-                bid=self._bid[data].astype(np.float32), ask=self._ask[data].astype(np.float32),
-                buy=buy, sell=sell, best_bid=_opt(int(self._bb[last])), best_ask=_opt(int(self._ba[last]))))
+        cap = self.capacity
+        lasts = (edges[1:] - 1) % cap
+        bases = self._base[lasts]
+        c_edges = np.append(self._t0[edges[:-1] % cap], self._t1[lasts[-1]]) // cu
+        buy, sell = self._dense_trades(c_edges, bases)
+        data = self._src[lasts]
+        bids = self._bid[data].astype(np.float32)
+        asks = self._ask[data].astype(np.float32)
+        for g, (seq, ts, base, bb, ba) in enumerate(zip(
+                (edges[1:] - 1).tolist(), self._t1[lasts].tolist(), bases.tolist(), self._bb[lasts].tolist(),
+                self._ba[lasts].tolist(), strict=True)):
+            out.append(HeatColumn(seq=seq, ts_us=ts, base_tick=base, bid=bids[g], ask=asks[g], buy=buy[g],
+                                  sell=sell[g], best_bid=_opt(bb), best_ask=_opt(ba)))
         return out, n - groups
 
     def view(self) -> HeatmapHistoryView:
