@@ -242,34 +242,37 @@ class HeatmapHistory:
         cum = np.concatenate(([0], np.cumsum(counts)))      # first slot of each sample
         skip = max(0, int(cum[-1]) - self.capacity)          # older than the ring holds
         s0 = np.stack((book.window(Side.BID, base, rows), book.window(Side.ASK, base, rows)))
-        seq0 = self.seq
+        seq0, cap = self.seq, self.capacity
+        # slot layout of the whole run: sample k fills slots cum[k] .. cum[k+1]-1 (after the run's
+        # start); its first stored slot holds its planes and the others point at it
+        sample = np.repeat(np.arange(len(counts)), counts)
+        data_pos = (seq0 + np.maximum(cum[:-1], skip)) % cap
+        bb_all = np.empty(len(counts), np.int64)
+        ba_all = np.empty(len(counts), np.int64)
         done = 0
         for k0, k1, vals, bb, ba in sample_blocks(recs, tr, s0, base, rows, self._qmax, self.qty_dtype):
-            c = counts[k0:k1]
-            n = int(cum[k1] - cum[k0])
-            src = np.repeat(np.arange(k1 - k0), c)
-            offs = np.arange(n) - np.repeat(cum[k0:k1] - cum[k0], c)
-            t0 = (tr.col_from[k0 + src] + offs) * cu
-            t1 = np.where(fill[k0 + src], t0 + cu, tr.col_to[k0 + src] * cu)
-            meta = np.stack((np.full(n, base), t0, t1, bb[src], ba[src]), axis=1)
-            j0 = max(0, skip - int(cum[k0]))                   # slots of this block worth storing
-            if j0 < n:
-                # each sample's first stored slot holds its planes; the rest point at it
-                data_off = np.maximum(cum[k0:k1], skip)
-                pos = (seq0 + int(cum[k0]) + np.arange(j0, n)) % self.capacity
-                loc = src[j0:]
-                data_pos = (seq0 + data_off[loc]) % self.capacity
-                is_data = pos == data_pos
-                a = int(pos[0])
-                m = n - j0
-                head = min(m, self.capacity - a)
+            bb_all[k0:k1] = bb
+            ba_all[k0:k1] = ba
+            j0, j1 = max(int(cum[k0]), skip), int(cum[k1])
+            if j0 < j1:
+                a, m = (seq0 + j0) % cap, j1 - j0
+                head = min(m, cap - a)
                 self._materialise(a, head)
                 if head < m:
                     self._materialise(0, m - head)
-                self._planes[pos[is_data]] = vals[loc[is_data]]
-                self._src[pos] = data_pos
-                self._meta[pos] = meta[j0:]
+                stored = np.flatnonzero(cum[k0 + 1:k1 + 1] > skip)
+                self._planes[data_pos[k0 + stored]] = vals[stored]
+                pos = (seq0 + np.arange(j0, j1)) % cap
+                self._src[pos] = data_pos[sample[j0:j1]]
             done = k1
+        j0, j1 = skip, int(cum[done])
+        if j0 < j1:
+            k = sample[j0:j1]
+            offs = np.arange(j0, j1) - cum[k]
+            t0 = (tr.col_from[k] + offs) * cu
+            t1 = np.where(fill[k], t0 + cu, tr.col_to[k] * cu)
+            pos = (seq0 + np.arange(j0, j1)) % cap
+            self._meta[pos] = np.stack((np.full(j1 - j0, base), t0, t1, bb_all[k], ba_all[k]), axis=1)
         if done == 0:
             return False
         self.seq = seq0 + int(cum[done])
