@@ -41,6 +41,13 @@ async def _shoot(out: Path, seconds: float, config_dir: str) -> int:
         elite = any(model.signal_at(r).elite for r in range(model.rowCount()))
         if elite and time.monotonic() - t0 > seconds / 2:
             break
+    # a fresh demo has only seconds of history: frame the last ~minute and the simulated book's depth
+    for pane in win.panes.values():
+        hm = pane.heatmap
+        if hasattr(hm, "zoom_time") and hasattr(hm, "view"):
+            hm.zoom_time(hm.view.width / max(200.0, (time.monotonic() - t0) * 10 * 1.2))
+            hm.zoom_price(hm.view.height / 44.0)
+    await asyncio.sleep(0.5)
     out.mkdir(parents=True, exist_ok=True)
     made = 0
     if win.grab().save(str(out / "main_window.png")):

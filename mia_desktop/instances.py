@@ -83,7 +83,7 @@ def find_scid(folder: Path, symbol: str) -> Path | None:
 class DemoHub:
     """The built-in demo DTC server (simulated ES, NQ, VIX on 127.0.0.1), started on first use."""
 
-    def __init__(self, *, seed: int = 1, rate: float | None = None) -> None:
+    def __init__(self, *, seed: int | None = None, rate: float | None = None) -> None:
         self.seed = seed
         self.rate = rate
         self._server: Any = None
@@ -98,7 +98,9 @@ class DemoHub:
             if self._server is None:
                 from mia_desktop.engine.demo_server import DemoServer
 
-                kwargs: dict[str, Any] = {"seed": self.seed}
+                kwargs: dict[str, Any] = {}
+                if self.seed is not None:
+                    kwargs["seed"] = self.seed
                 if self.rate is not None:
                     kwargs["rate"] = self.rate
                 server = call_with_accepted(DemoServer, **kwargs)

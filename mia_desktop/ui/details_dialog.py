@@ -216,7 +216,7 @@ class DetailsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("detailsDialog")
         self.setModal(False)
-        self.resize(880, 760)
+        self.resize(980, 780)
         self.signal: Signal | None = None
         mono = theme.tabular_font(9.0)
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -107,6 +108,8 @@ class InstancePane(QWidget):
         self.header.setObjectName(f"paneHeader_{name}")
         self.header.setFont(theme.tabular_font(10, bold=True))
         self.header.setStyleSheet(f"color: {theme.TEXT}; background: {theme.PANEL}; padding: 3px 6px;")
+        # a long header must never widen the window: it is clipped instead
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -166,6 +169,8 @@ class MainWindow(QMainWindow):
         self.tape.setFont(theme.tabular_font(8.5))
         self.tape.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.tape.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tape.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tape.setTextElideMode(Qt.TextElideMode.ElideRight)
         side_l.addWidget(self.tape, 1)
         side.setMinimumWidth(260)
         side.setMaximumWidth(320)

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from mia_desktop.market.events import SourceStatus
 from mia_desktop.ui.blotter_model import colors
@@ -81,7 +81,6 @@ class StatusPanel(QWidget):
         self._layout.addWidget(self.demo_label)
         self._labels: dict[str, QLabel] = {}
         self._states: dict[str, _InstanceState] = {}
-        self._layout.addStretch(1)
         self._layout.addWidget(self.renderer_label)
 
     # -- instances ----------------------------------------------------------------------------
@@ -95,7 +94,9 @@ class StatusPanel(QWidget):
                 lbl = QLabel(self)
                 lbl.setObjectName(f"status_{name}")
                 lbl.setTextFormat(Qt.TextFormat.PlainText)
-                self._layout.insertWidget(self._layout.count() - 2, lbl)
+                lbl.setMinimumWidth(60)   # long texts are clipped, never widen the window
+                lbl.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+                self._layout.insertWidget(self._layout.count() - 1, lbl, 1)
                 self._labels[name] = lbl
                 self._states[name] = _InstanceState()
                 self._refresh(name)
