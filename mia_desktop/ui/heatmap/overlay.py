@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 
 from mia_desktop.ui import theme
 from mia_desktop.ui.heatmap.frame import Frame
@@ -74,41 +74,68 @@ def draw_overlays(p: QPainter, frame: Frame, w: float, h: float) -> None:
             p.setPen(QPen(theme.qcolor(color, 230), 1.6))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(_step_path(xs, m.py(ys)))
-    # trade bubbles, largest last so they sit on top; cached sprites, not tessellated ellipses
-    # (QPainter on OpenGL turns every antialiased ellipse into triangles on the CPU)
+    # trade bubbles, largest last so they sit on top: sprites from one atlas drawn with a single
+    # drawPixmapFragments call (QPainter on OpenGL would tessellate every antialiased ellipse)
     if len(frame.trade_x):
-        d = np.clip(np.round(frame.trade_diameters()).astype(np.int64), 3, 25)
+        d = np.clip(np.round(frame.trade_diameters()).astype(np.int64), MIN_D, MAX_D)
         xs, ys = m.px(frame.trade_x), m.py(frame.trade_y)
         order = np.argsort(d, kind="stable")
-        for i in order:
-            size = int(d[i])
-            half = size / 2.0 + 1
-            p.drawImage(QPointF(xs[i] - half, ys[i] - half), bubble(size, bool(frame.trade_buy[i])))
+        draw_bubbles(p, xs[order], ys[order], d[order], frame.trade_buy[order])
     # signal markers
     for x, mk in frame.markers:
         draw_marker(p, float(m.px(np.array([x]))[0]), float(m.py(np.array([mk.price]))[0]),
                     mk.direction, mk.elite, h)
 
 
-_BUBBLES: dict[tuple[int, bool], QImage] = {}
+MIN_D, MAX_D = 3, 25
+_CELL = MAX_D + 3
+_ATLAS: dict[str, object] = {}
 
 
-def bubble(diameter: int, buy: bool) -> QImage:
-    """An antialiased trade bubble (fill + outline) of `diameter` px, cached per size and side."""
-    key = (diameter, buy)
-    img = _BUBBLES.get(key)
-    if img is None:
-        color = theme.BUY_TRADE if buy else theme.SELL_TRADE
-        img = QImage(diameter + 2, diameter + 2, QImage.Format.Format_ARGB32_Premultiplied)
+def bubble_atlas() -> QPixmap:
+    """All bubble sprites: row 0 buys, row 1 sells, column k = diameter MIN_D + k (antialiased)."""
+    pm = _ATLAS.get("pixmap")
+    if pm is None:
+        n = MAX_D - MIN_D + 1
+        img = QImage(n * _CELL, 2 * _CELL, QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(0)
         p = QPainter(img)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.setPen(QPen(theme.qcolor(color, 255), 1.0))
-        p.setBrush(QBrush(theme.qcolor(color, 150)))
-        p.drawEllipse(QRectF(1, 1, diameter, diameter))
+        for row, color in enumerate((theme.BUY_TRADE, theme.SELL_TRADE)):
+            p.setPen(QPen(theme.qcolor(color, 255), 1.0))
+            p.setBrush(QBrush(theme.qcolor(color, 150)))
+            for k in range(n):
+                dia = MIN_D + k
+                off = (_CELL - dia) / 2.0
+                p.drawEllipse(QRectF(k * _CELL + off, row * _CELL + off, dia, dia))
         p.end()
-        _BUBBLES[key] = img
-    return img
+        pm = QPixmap.fromImage(img)
+        _ATLAS["pixmap"] = pm
+    return pm  # type: ignore[return-value]
+
+
+def draw_bubbles(p: QPainter, xs: np.ndarray, ys: np.ndarray, d: np.ndarray, buy: np.ndarray) -> None:
+    atlas = bubble_atlas()
+    n = len(xs)
+    try:
+        from pyqtgraph.Qt.internals import PrimitiveArray  # packs fragments into one C array
+
+        arr = _ATLAS.get("frags")
+        if arr is None:
+            arr = PrimitiveArray(QPainter.PixmapFragment, 10)
+            _ATLAS["frags"] = arr
+        arr.resize(n)  # type: ignore[attr-defined]
+        f = arr.ndarray()  # type: ignore[attr-defined]
+        f[:, 0], f[:, 1] = xs, ys
+        f[:, 2] = (d - MIN_D) * _CELL
+        f[:, 3] = np.where(buy, 0, _CELL)
+        f[:, 4:6] = _CELL
+        f[:, 6:10] = [1.0, 1.0, 0.0, 1.0]
+        p.drawPixmapFragments(*arr.drawargs(), atlas)  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, TypeError):
+        for i in range(n):       # portable fallback: one call per bubble
+            src = QRectF(float((d[i] - MIN_D) * _CELL), 0.0 if buy[i] else float(_CELL), _CELL, _CELL)
+            p.drawPixmap(QRectF(xs[i] - _CELL / 2, ys[i] - _CELL / 2, _CELL, _CELL), atlas, src)
 
 
 def draw_marker(p: QPainter, x: float, y: float, direction: str, elite: bool, h: float) -> None:
