@@ -99,3 +99,18 @@ def test_paper_outcome_reaches_drain() -> None:
     an.on_price(T0 + S, 19216)  # target: 16 ticks
     out = an.drain_outcomes()
     assert [(o.signal_id, o.outcome, o.pnl_usd) for o in out] == [(sigs[0].signal_id, "target", 200.0)]
+
+
+def test_clock_going_back_resets_dom_state() -> None:
+    an = Analyzer(ES, PROFILES["production"])
+    big = [100.0] * 10
+    big[3] = 1500
+    book = book_with(big, [100] * 10)
+    found = []
+    for i in range(30):
+        found += an.analyze(T0 + i * 250_000, book)[0]
+    assert [e.pattern for e in found] == ["wall"]
+    found = []
+    for i in range(30):   # a replay restarts an hour earlier: the wall is seen (and reported) afresh
+        found += an.analyze(T0 - 3600 * S + i * 250_000, book)[0]
+    assert an.time_resets == 1 and [e.pattern for e in found] == ["wall"]

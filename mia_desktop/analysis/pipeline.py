@@ -73,7 +73,7 @@ class Analyzer:
         self.interval_us = int(profile.analysis_interval_ms) * 1000
         dp = profile.dom_params()
         adv = profile.advanced
-        make = EventFactory(instrument)
+        make = self._make = EventFactory(instrument)
         self.dom = DomSuite(dp, make)
         self.micro = Microstructure(adv, make)
         self.auto = AutoThresholds(dp, profile.auto, profile.auto_params)
@@ -99,6 +99,8 @@ class Analyzer:
         self._elite_times: deque[int] = deque()
         self.last_price: int | None = None
         self.dropped_trades = 0
+        self.time_resets = 0
+        self._last_now = -(1 << 62)
         self.pattern_counts: Counter[str] = Counter()
         self.signal_counts: Counter[str] = Counter()
 
@@ -140,6 +142,12 @@ class Analyzer:
         return self._took(self.vix.on_reading(reading.ts_us, reading.value))
 
     def analyze(self, now_us: int, book: BookLike) -> tuple[list[PatternEvent], list[Signal]]:
+        if now_us < self._last_now:
+            # the clock went back (a replay restarted): windowed state would never expire
+            self.time_resets += 1
+            self.dom = DomSuite(self.auto.current, self._make)
+            self.micro = Microstructure(self.profile.advanced, self._make)
+        self._last_now = now_us
         f = DomFrame.from_book(now_us, book, self.levels, self._trades)
         self._trades = []
         if self.auto.enabled:
