@@ -102,3 +102,16 @@ def test_colormaps_exist_and_run_dark_to_bright() -> None:
     assert b[255, :3].min() > 230     # the strongest are near white
     with pytest.raises(KeyError, match="unknown colormap"):
         colormap_lut("rainbow")
+
+
+def test_settings_module_choices_are_all_supported() -> None:
+    from mia_desktop.config import settings as cfg
+
+    assert set(cfg.COLORMAPS) <= set(COLORMAP_NAMES)
+    for name in cfg.COLORMAPS:
+        assert colormap_lut(name).shape == (256, 4)
+    assert set(cfg.SCALES) == {"log", "linear"}
+    h = cfg.HeatmapSettings()
+    assert ScaleParams.from_settings(h) == ScaleParams(h.scale, h.low_cut, h.high_cut, h.contrast)
+    ScaleParams.from_settings(cfg.HeatmapSettings(contrast=0.1, low_cut=0.99, high_cut=1.0))
+    ScaleParams.from_settings(cfg.HeatmapSettings(contrast=10.0))
