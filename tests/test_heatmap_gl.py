@@ -63,3 +63,32 @@ def test_gl_path_renders_same_pattern_as_cpu(qtbot, tmp_path: Path) -> None:  # 
                 diff += 1
     total = (h // step + 1) * (w // step + 1)
     assert diff / total < 0.01, f"{diff} of {total} sampled pixels differ"
+
+
+def _diff_fraction(a: QImage, b: QImage, step: int = 3, tol: int = 12) -> float:
+    diff = total = 0
+    for yy in range(0, a.height(), step):
+        for xx in range(0, a.width(), step):
+            p, q = a.pixelColor(xx, yy), b.pixelColor(xx, yy)
+            total += 1
+            if max(abs(p.red() - q.red()), abs(p.green() - q.green()), abs(p.blue() - q.blue())) > tol:
+                diff += 1
+    return diff / total
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run not installed: no headless OpenGL")
+def test_gl_matches_cpu_through_reanchors_and_ring_wrap(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from mia_desktop.ui.heatmap.gl_selftest import market_view, render_market
+
+    info = _run_gl(tmp_path / "gl.png", "--scenario", "market")
+    assert int(info["reanchors"]) >= 1                       # type: ignore[call-overload]
+    assert int(info["full_uploads"]) >= 2                    # type: ignore[call-overload]
+    gl = QImage(str(tmp_path / "gl.png")).convertToFormat(QImage.Format.Format_RGB32)
+    v = market_view("cpu")
+    qtbot.addWidget(v)
+    cpu = render_market(v)
+    v.shutdown()
+    lit = sum(1 for y in range(0, cpu.height(), 4) for x in range(0, cpu.width(), 4)
+              if cpu.pixelColor(x, y).value() > 60)
+    assert lit > 500                                          # the picture is not empty
+    assert _diff_fraction(gl, cpu) < 0.02

@@ -16,12 +16,14 @@ import sys
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
+from mia_desktop.engine.snapshot import HeatColumn
 from mia_desktop.market.instrument import BUILTIN
 from mia_desktop.ui import theme
 from mia_desktop.ui.heatmap.synthetic import (
     PATTERN_BASE,
     PATTERN_COLS,
     PATTERN_ROWS,
+    market_session,
     test_pattern_columns,
     test_pattern_trades,
 )
@@ -69,16 +71,71 @@ def render_cells(v: HeatmapView, overlays: bool = False) -> QImage:
     return img.convertToFormat(QImage.Format.Format_RGB32)
 
 
+DRIFT_COLS = 900       # market scenario: columns fed, price drifting up 1 tick per 3 columns
+DRIFT_CAPACITY = 600
+
+
+def drifting_market() -> list[HeatColumn]:
+    """Market-like columns whose price climbs ~300 ticks: the 256-row grid must re-anchor."""
+    cols, _ = market_session(DRIFT_COLS, seed=11, levels=40)
+    out = []
+    for c in cols:
+        k = c.seq // 3
+        out.append(HeatColumn(c.seq, c.ts_us, c.base_tick + k, c.bid, c.ask, c.buy, c.sell,
+                              None if c.best_bid is None else c.best_bid + k,
+                              None if c.best_ask is None else c.best_ask + k))
+    return out
+
+
+def market_view_range() -> tuple[float, float, float, float]:
+    last = drifting_market()[-1]
+    mid = float(last.best_bid or 0)
+    return float(DRIFT_COLS - DRIFT_CAPACITY), float(DRIFT_COLS), mid - 80, mid + 80
+
+
+def render_market(v: HeatmapView) -> QImage:
+    """Feed the drifting market in chunks with a frame after each (incremental uploads and
+    re-anchors with full re-uploads), then grab the cells of the last 600 columns."""
+    v.show()
+    cols = drifting_market()
+    x0, x1, y0, y1 = market_view_range()
+    for i in range(0, len(cols), 150):
+        v.add_columns(cols[i:i + 150])
+        v.set_follow(False)
+        v.view.x0, v.view.x1, v.view.y0, v.view.y1 = x0, x1, y0, y1
+        v._dirty = True
+        v.render_now()
+        w = v.renderer.widget
+        if hasattr(w, "grabFramebuffer"):
+            w.grabFramebuffer()
+        QApplication.processEvents()
+    w = v.renderer.widget
+    img = w.grabFramebuffer() if hasattr(w, "grabFramebuffer") else w.grab().toImage()
+    return img.convertToFormat(QImage.Format.Format_RGB32)
+
+
+def market_view(renderer: str, w: int = 900, h: int = 540) -> HeatmapView:
+    v = HeatmapView(BUILTIN["ES"], renderer=renderer, rows=256, capacity=DRIFT_CAPACITY)
+    v.set_follow(False)
+    v.resize(w, h)
+    return v
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out")
     ap.add_argument("--renderer", default="gpu", choices=("gpu", "cpu"))
     ap.add_argument("--overlays", action="store_true")
+    ap.add_argument("--scenario", default="pattern", choices=("pattern", "market"))
     args = ap.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     theme.apply_dark_theme(app)  # type: ignore[arg-type]
-    v = pattern_view(args.renderer, args.overlays)
-    img = render_cells(v, args.overlays)
+    if args.scenario == "market":
+        v = market_view(args.renderer)
+        img = render_market(v)
+    else:
+        v = pattern_view(args.renderer, args.overlays)
+        img = render_cells(v, args.overlays)
     QApplication.processEvents()
     name = v.renderer_name
     ok = name.startswith("GPU") == (args.renderer == "gpu")
@@ -87,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     r = v.renderer
     print(json.dumps({"renderer": name, "note": v.renderer_note, "width": img.width(), "height": img.height(),
+                      "reanchors": v.store.counters.reanchors,
                       "full_uploads": getattr(r, "full_uploads", None),
                       "uploaded_columns": getattr(r, "uploaded_columns", None)}))
     v.shutdown()
