@@ -81,3 +81,23 @@ def test_signal_is_journaled_before_the_alert_plays(qtbot, tmp_path) -> None:
     assert journal.get(limited.signal_id) is not None  # ...but journaled all the same
     assert bridge.signals_seen == 2
     journal.close()
+
+
+def test_paper_outcome_reaches_journal_and_views(qtbot, tmp_path) -> None:
+    from mia_desktop.analysis.risk import PaperOutcome
+
+    cfg = InstanceConfig("ES", instrument="ES", source="sim", vix_source="none")
+    runner = InstanceRunner(cfg, Settings())
+    journal = Journal(tmp_path / "j.sqlite3")
+    bridge = Bridge(journal, None)
+    bridge.add(runner)
+    outcomes: list[tuple[str, str, object]] = []
+    bridge.outcome_changed.connect(lambda sid, o, pnl: outcomes.append((sid, o, pnl)))
+    sig = make_signal(3, tier="elite")
+    runner.worker.output.put(sig)
+    runner.worker.output.put(PaperOutcome(sig.signal_id, "target", 250.0, 0, sig.ts_us + 60_000_000))
+    bridge.tick_slow()
+    assert outcomes == [(sig.signal_id, "target", 250.0)]
+    rec = journal.get(sig.signal_id)
+    assert rec is not None and rec.outcome == "target" and rec.pnl_usd == 250.0
+    journal.close()
