@@ -272,3 +272,24 @@ def test_load_history_view_from_the_engine_history(view: HeatmapView) -> None:
     assert st.q[st.newest_g % st.capacity, 20_010 - st.anchor] == quantize([900])[0]
     x, price, size, buy = st.visible_trades(st.oldest_g, st.next_g, 19_990, 20_020)
     assert len(x) >= 29 and set(price) == {20_001} and buy.all() and size.max() >= 7
+
+
+def test_grab_window_with_a_heatmap_inside(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from mia_desktop.ui.heatmap.view import grab_window
+
+    top = QWidget()
+    qtbot.addWidget(top)
+    lay = QVBoxLayout(top)
+    v = HeatmapView(BUILTIN["ES"], Settings(), capacity=1000, rows=256)
+    lay.addWidget(v)
+    v.add_columns(market_session(300)[0])
+    top.resize(640, 400)
+    top.show()
+    v.render_now()
+    img = grab_window(top)
+    assert (img.width(), img.height()) == (640, 400)
+    lit = sum(1 for x in range(0, 600, 6) for y in range(0, 380, 6) if img.pixelColor(x, y).value() > 60)
+    assert lit > 50
+    v.shutdown()

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QWidget
 
@@ -48,6 +48,27 @@ def _shutdown_all() -> None:
     for v in list(_LIVE_VIEWS):
         if shiboken6.isValid(v):
             v.shutdown()
+
+
+def grab_window(window: QWidget) -> QImage:
+    """`window.grab()` with every GPU heatmap inside repainted from its own framebuffer.
+
+    QWidget.grab() redirects QPainter, which drops what a QOpenGLWidget paints with QPainter in
+    paintGL (trades, best lines, markers); screenshots of a window holding GPU heatmaps should
+    use this instead.
+    """
+    img = window.grab().toImage()
+    views = [v for v in window.findChildren(HeatmapView) if v.isVisible()]
+    if not views:
+        return img
+    p = QPainter(img)
+    for v in views:
+        w = v.renderer.widget
+        if hasattr(w, "grabFramebuffer") and w.isVisible():
+            top_left = w.mapTo(window, QPoint(0, 0))
+            p.drawImage(QRectF(top_left.x(), top_left.y(), w.width(), w.height()), w.grabFramebuffer())
+    p.end()
+    return img
 
 
 class HeatmapView(NavigationMixin, QWidget):
