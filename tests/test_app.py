@@ -14,7 +14,6 @@ import threading
 import time
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
@@ -42,7 +41,6 @@ def _app_threads() -> set[threading.Thread]:
 
 
 def test_window_opens_on_demo_and_receives_signals(qtbot, tmp_path) -> None:
-    pytest.importorskip("mia_desktop.engine.demo_server", reason="the demo DTC server (H2) is not in yet")
     before = _app_threads()
     ctl = AppController(_args(tmp_path))   # fresh folder: nothing configured -> the demo
     result: dict[str, object] = {}

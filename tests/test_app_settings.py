@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-import pytest
+from PySide6.QtCore import Qt
+from signal_factory import make_signal
 
 from mia_desktop.app import AppController, run_in_qasync
 from mia_desktop.config.settings import InstanceConfig, Settings
 from mia_desktop.storage.settings_store import SettingsStore
+from mia_desktop.ui.blotter_model import colors
 
 
 def test_apply_restarts_only_changed_instances(qtbot, tmp_path) -> None:
-    pytest.importorskip("mia_desktop.engine.demo_server", reason="the demo DTC server (H2) is not in yet")
     a = InstanceConfig("A", instrument="ES", source="sim", symbol="ES", port=11099)
     b = InstanceConfig("B", instrument="NQ", source="sim", symbol="NQ", port=11199)
     SettingsStore(tmp_path).save(Settings(instances=(a, b)))
@@ -32,6 +33,16 @@ def test_apply_restarts_only_changed_instances(qtbot, tmp_path) -> None:
             assert ctl.bridge.runner("A") is ra
             assert ctl.bridge.runner("B") is not rb and ctl.bridge.runner("B").cfg.profile == "scalping"
             assert SettingsStore(tmp_path).load().settings.instances[1].profile == "scalping"
+            # mute (Ctrl+M) reaches the alert player; without audio an alert flashes its blotter row
+            win.act_mute.setChecked(True)
+            assert ctl.alert.settings.muted
+            sig = make_signal(7, tier="elite")
+            win.blotter.add_signals([sig])
+            ctl._alert_fallback(sig.signal_id)
+            row = win.blotter.model.row_of(sig.signal_id)
+            bg = win.blotter.model.data(win.blotter.model.index(row, 0), Qt.ItemDataRole.BackgroundRole)
+            assert bg.color().name() == colors.FLASH_BG
+            assert "no audio" in win.statusBar().currentMessage()
             # removing every instance goes back to the demo (ES, NQ)
             assert ctl.apply_settings(dataclasses.replace(new, instances=())) == {"A", "B", "ES", "NQ"}
             await ctl._restarting
