@@ -23,7 +23,14 @@ def test_tabular_font_digits_same_width(qapp) -> None:  # type: ignore[no-untype
 
 
 def test_dark_palette_applies(qapp) -> None:  # type: ignore[no-untyped-def]
-    theme.apply_dark_theme(qapp)
-    win = qapp.palette().color(QPalette.ColorRole.Window)
-    assert win.lightness() < 40
-    assert qapp.palette().color(QPalette.ColorRole.Text).lightness() > 180
+    saved = (qapp.palette(), qapp.styleSheet(), qapp.style().name())
+    try:
+        theme.apply_dark_theme(qapp)
+        win = qapp.palette().color(QPalette.ColorRole.Window)
+        assert win.lightness() < 40
+        assert qapp.palette().color(QPalette.ColorRole.Text).lightness() > 180
+        assert "QToolTip" in qapp.styleSheet()
+    finally:                      # leave the shared application as other tests expect it
+        qapp.setPalette(saved[0])
+        qapp.setStyleSheet(saved[1])
+        qapp.setStyle(saved[2])
