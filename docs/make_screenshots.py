@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 async def _shoot(out: Path, seconds: float, config_dir: str) -> int:
-    from mia_desktop.app import AppController
+    from mia_desktop.app import AppController, grab
 
     args = argparse.Namespace(config_dir=config_dir, demo=True, quit_after=None, screenshot=None,
                               renderer=None)
@@ -50,7 +50,7 @@ async def _shoot(out: Path, seconds: float, config_dir: str) -> int:
     await asyncio.sleep(0.5)
     out.mkdir(parents=True, exist_ok=True)
     made = 0
-    if win.grab().save(str(out / "main_window.png")):
+    if grab(win).save(str(out / "main_window.png")):
         made += 1
     rows = [model.signal_at(r) for r in range(model.rowCount())]
     if rows:

@@ -145,7 +145,21 @@ class AppController:
 
         cfg = self.instances.get(name)
         inst = instrument_of(cfg) if cfg is not None else None
-        return make_heatmap(self.settings.heatmap, self.settings.heatmap.renderer, inst)
+        hm = make_heatmap(self.settings.heatmap, self.settings.heatmap.renderer, inst)
+        changed = getattr(hm, "follow_changed", None)
+        if changed is not None:   # the view's own Follow button / F key keeps the menu item in step
+            changed.connect(self._follow_changed_in_view)
+        return hm
+
+    def _follow_changed_in_view(self, on: bool) -> None:
+        if self.window is None:
+            return
+        act = self.window.act_follow
+        if act.isChecked() != on and all(getattr(p.heatmap, "follow", on) == on
+                                         for p in self.window.panes.values()):
+            act.blockSignals(True)
+            act.setChecked(on)
+            act.blockSignals(False)
 
     def _show_renderer(self) -> None:
         assert self.window is not None
@@ -379,7 +393,7 @@ class AppController:
         assert self.window is not None
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
-        ok = self.window.grab().save(str(out))
+        ok = grab(self.window).save(str(out))
         log.info("screenshot %s: %s", out, "saved" if ok else "FAILED")
         return bool(ok)
 
@@ -418,6 +432,15 @@ class AppController:
             self.window.close()
             self.window.deleteLater()
         log.info("MIA Desktop stopped")
+
+
+def grab(widget: QWidget) -> QImage:
+    """A picture of a window, with GPU heatmaps' overlays included (the heatmap module knows how)."""
+    try:
+        from mia_desktop.ui.heatmap.view import grab_window
+    except ImportError:
+        return widget.grab().toImage()
+    return grab_window(widget)
 
 
 def _title(demo: bool) -> str:

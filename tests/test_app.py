@@ -51,6 +51,7 @@ def test_window_opens_on_demo_and_receives_signals(qtbot, tmp_path) -> None:
             assert ctl.demo and list(win.panes) == ["ES", "NQ"]
             assert win.windowTitle() == f"MIA Desktop {__version__} — DEMO (simulated market)"
             assert not win.status.demo_label.isHidden()
+            assert "CPU" in win.status.renderer_label.text()      # --renderer cpu, said in the status bar
             es = win.heatmap("ES")
             await _wait(lambda: es.store.count > 0 and es.store.counters.trades > 0, 10,
                         "ES liquidity and trades")
@@ -69,6 +70,8 @@ def test_window_opens_on_demo_and_receives_signals(qtbot, tmp_path) -> None:
             assert win.details.signal.signal_id == view.proxy.signal_at(0).signal_id
             assert win.details.pattern_names()
             result["signals"] = model.rowCount()
+            win.act_follow.trigger()                      # F: follow off in every heatmap
+            assert not win.act_follow.isChecked() and not any(p.heatmap.follow for p in win.panes.values())
         finally:
             await ctl.shutdown()
 
