@@ -100,6 +100,7 @@ class Analyzer:
         self.last_price: int | None = None
         self.dropped_trades = 0
         self.time_resets = 0
+        self.crossed_skips = 0
         self._last_now = -(1 << 62)
         self.pattern_counts: Counter[str] = Counter()
         self.signal_counts: Counter[str] = Counter()
@@ -150,13 +151,19 @@ class Analyzer:
         self._last_now = now_us
         f = DomFrame.from_book(now_us, book, self.levels, self._trades)
         self._trades = []
-        if self.auto.enabled:
-            new = self.auto.sample(f)
-            if new is not None:
-                self.dom.set_params(new)
-        events = self.dom.update(f)
-        events += self.micro.update(f)
-        self._took(events)
+        b, a = f.best
+        events: list[PatternEvent] = []
+        if b is not None and a is not None and b >= a:
+            # crossed or locked (a pre-open auction): not a tradable book, the DOM rules do not apply
+            self.crossed_skips += 1
+        else:
+            if self.auto.enabled:
+                new = self.auto.sample(f)
+                if new is not None:
+                    self.dom.set_params(new)
+            events = self.dom.update(f)
+            events += self.micro.update(f)
+            self._took(events)
         if self._pending_bar:
             self.confluence.add(self._pending_bar, on_bar=True)
             self._pending_bar = []
