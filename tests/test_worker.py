@@ -163,6 +163,18 @@ def test_crossed_book_reported_and_detector_errors_counted() -> None:
         w.stop()
 
 
+def test_backlog_counts_queued_events_until_drained() -> None:
+    w = InstrumentWorker(ES, Prof(), history_s=10, rows=50)
+    for k in range(5):
+        w.put(depth(T0 + k * MS, (2, 27_000 - k, 1)))
+    assert w.backlog == 5 and w.snapshot.events_processed == 0
+    w.start()
+    try:
+        assert wait_for(lambda: w.backlog == 0 and w.snapshot.events_processed == 5)
+    finally:
+        w.stop()
+
+
 def test_vix_reading_and_heatmap_off() -> None:
     w = InstrumentWorker(ES, Prof(), heatmap=False)
     w.process([VixReading(T0, 17.5), book_events(T0)])

@@ -120,6 +120,11 @@ class InstrumentWorker:
         self._thread = None
 
     @property
+    def backlog(self) -> int:
+        """Events queued and not yet processed (for the status bar: a worker falling behind)."""
+        return self._inbox.qsize()
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
