@@ -19,6 +19,7 @@ from mia_desktop.sources.scfiles import (
     parse_header,
     read_depth,
     read_scid,
+    read_scid_range,
     write_depth,
     write_scid,
 )
@@ -145,3 +146,20 @@ def test_scid_reader_seek_time(tmp_path: Path) -> None:
     assert t.price == ES.to_ticks(4900.0) and t.size == 3
     r.close()
     assert np.dtype("<i8").itemsize == 8
+
+
+def test_read_scid_range_reads_only_the_span(tmp_path: Path) -> None:
+    p = tmp_path / "ES.scid"
+    rows = [(SC0 + i * 1_000_000, 4800.0, 1, 0, 1) for i in range(1000)]
+    rows[500] = (SC0 + 500 * 1_000_000, float("nan"), 1, 0, 1)
+    write_scid(p, rows)
+    trades, bad = read_scid_range(p, ES, "ES", T0 + 100_000_000, T0 + 600_000_000, chunk=64)
+    assert [t.ts_us for t in trades][:2] == [T0 + 100_000_000, T0 + 101_000_000]
+    assert trades[-1].ts_us == T0 + 600_000_000 and len(trades) == 500 and bad == 1
+    assert read_scid_range(p, ES, "ES", T0 + 2_000_000_000, T0 + 3_000_000_000)[0] == []
+    with pytest.raises(ScFileError, match="cannot read"):
+        read_scid_range(tmp_path / "missing.scid", ES, "ES", 0, 1)
+    bad_file = tmp_path / "bad.scid"
+    bad_file.write_bytes(b"SCDD" + b"\0" * 60)
+    with pytest.raises(ScFileError, match="magic"):
+        read_scid_range(bad_file, ES, "ES", 0, 1)

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from mia_desktop.engine.worker import InstrumentWorker
 from mia_desktop.market.events import MarketEvent, Side, VixReading
 from mia_desktop.market.instrument import Instrument, instrument_for
-from mia_desktop.sources.scfiles import ScFileError, read_depth, read_scid
+from mia_desktop.sources.scfiles import ScFileError, read_depth, read_scid_range
 from mia_desktop.sources.tail import merge_in_time, symbol_from_path
 
 CHUNK = 20_000   # events per process() call: output is streamed, memory stays flat
@@ -123,8 +123,9 @@ def analyze(args: argparse.Namespace, out: TextIO | None) -> dict[str, Any]:
         raise BadInput(f"{Path(args.depth).name}: no depth records")
     trades: list[Any] = []
     if args.scid:
-        try:
-            _h, trades, _bad = read_scid(args.scid, inst, sym)
+        try:   # only the depth file's span: an .scid holds the contract's whole history
+            trades, _bad = read_scid_range(args.scid, inst, sym, int(recs["ts_us"][0]) - 1_000_000,
+                                           int(recs["ts_us"][-1]) + 1_000_000)
         except ScFileError as e:
             raise BadInput(str(e)) from e
         trades.sort(key=lambda t: t.ts_us)

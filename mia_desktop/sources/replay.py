@@ -23,7 +23,7 @@ import numpy.typing as npt
 from mia_desktop.market.events import BATCH_END, DepthBatch, MarketEvent, Trade
 from mia_desktop.market.instrument import Instrument, instrument_for
 from mia_desktop.sources.clock import ReplayClock
-from mia_desktop.sources.scfiles import read_depth, read_scid
+from mia_desktop.sources.scfiles import read_depth, read_scid_range
 from mia_desktop.sources.tail import now_us, symbol_from_path
 
 _MAX_BATCH = 4096          # records per DepthBatch at most (bounded message sizes downstream)
@@ -57,8 +57,10 @@ def load_recording(depth_path: str | Path, scid_path: str | Path | None = None, 
     inst = instrument or instrument_for(sym)
     depth = read_depth(depth_path, inst)
     trades: list[Trade] = []
-    if scid_path:
-        _h, trades, _bad = read_scid(scid_path, inst, sym)
+    if scid_path and len(depth.records):
+        # only the recording's own time span: an .scid holds the contract's whole history
+        start, end = int(depth.records["ts_us"][0]), int(depth.records["ts_us"][-1])
+        trades, _bad = read_scid_range(scid_path, inst, sym, start - 1_000_000, end + 1_000_000)
         trades.sort(key=lambda t: t.ts_us)
     return Recording(sym, inst, depth.records, trades)
 

@@ -292,6 +292,38 @@ def read_scid(path: str | Path, instrument: Instrument, symbol: str) -> tuple[Sc
     return header, trades, bad
 
 
+def read_scid_range(path: str | Path, instrument: Instrument, symbol: str, start_us: int,
+                    end_us: int, *, chunk: int = 65_536) -> tuple[list[Trade], int]:
+    """Trades stamped start_us .. end_us only: a binary search to the start, then chunked reads
+    until the end — an `.scid` file holds the whole contract's history (often gigabytes), so a
+    replay or an analysis of one session must not read all of it. Returns (trades, rows dropped).
+    Raises ScFileError for a wrong header (a truncated last record is simply not read)."""
+    p = Path(path)
+    if not p.exists():
+        raise ScFileError(f"{p.name}: cannot read: no such file")
+    reader = ScidReader(p, instrument, symbol)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(SCID_HEADER_SIZE)
+        if not head:
+            raise ScFileError(f"{p.name}: empty file")
+        parse_header(head, "scid", p.name)
+        reader.seek_time(start_us)
+        out: list[Trade] = []
+        while True:
+            before = reader.records_read
+            got = reader.poll(chunk)
+            if reader.records_read == before:
+                break
+            if got and got[-1].ts_us > end_us:
+                out += [t for t in got if t.ts_us <= end_us]
+                break
+            out += got
+        return out, reader.bad_records
+    finally:
+        reader.close()
+
+
 def write_depth(path: str | Path, rows: list[tuple[int, int, int, int, float, int]], *, header: bool = True,
                 append: bool = False) -> None:
     """Write SC `.depth` rows (sc_us, command, flags, num_orders, price, qty) — recordings and tests."""
