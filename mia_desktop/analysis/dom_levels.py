@@ -77,21 +77,30 @@ class LadderDetector:
         self._fired: tuple[set[int], set[int]] = (set(), set())
 
     def _find(self, prices: list[int], sizes: list[float], thr: float) -> tuple[int, int, str] | None:
+        """(start index, run length, shape) of the first qualifying window, nearest the touch."""
         p = self.p
         k = p.ladder_min_levels
-        run = 0
-        for i in range(len(sizes)):
-            if sizes[i] >= thr and (run == 0 or abs(prices[i] - prices[i - 1]) == 1):
+        idx = [i for i, x in enumerate(sizes) if x >= thr]
+        n = len(idx)
+        j = 0
+        while j + k <= n:
+            a = idx[j]
+            m = 1
+            while m < k and idx[j + m] == a + m and abs(prices[a + m] - prices[a + m - 1]) == 1:
+                m += 1
+            if m < k:
+                j += m   # the run broke after m levels: no window can start before that
+                continue
+            w = sizes[a: a + k]
+            run = k
+            while j + run < n and idx[j + run] == a + run and abs(prices[a + run] - prices[a + run - 1]) == 1:
                 run += 1
-            else:
-                run = 1 if sizes[i] >= thr else 0
-            if run >= k:
-                w = sizes[i - k + 1: i + 1]
-                if all(w[j + 1] >= p.ladder_step_growth * w[j] for j in range(k - 1)):
-                    return i - k + 1, run, "staircase"
-                mean = sum(w) / k
-                if all(abs(x - mean) <= p.ladder_equal_tol * mean for x in w):
-                    return i - k + 1, run, "layered"
+            if all(w[q + 1] >= p.ladder_step_growth * w[q] for q in range(k - 1)):
+                return a, run, "staircase"
+            mean = sum(w) / k
+            if all(abs(x - mean) <= p.ladder_equal_tol * mean for x in w):
+                return a, run, "layered"
+            j += 1
         return None
 
     def update(self, f: DomFrame) -> list[PatternEvent]:
