@@ -98,7 +98,9 @@ class DemoHub:
             if self._server is None:
                 from mia_desktop.engine.demo_server import DemoServer
 
-                kwargs: dict[str, Any] = {}
+                # plant the first scenario at once: a wall must stand 5 s before it counts, and
+                # the trader should see signals within seconds of opening the app
+                kwargs: dict[str, Any] = {"first_plant_s": 0.6}
                 if self.seed is not None:
                     kwargs["seed"] = self.seed
                 if self.rate is not None:
