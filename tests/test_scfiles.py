@@ -16,6 +16,7 @@ from mia_desktop.sources.scfiles import (
     DepthReader,
     ScFileError,
     ScidReader,
+    depth_info,
     parse_header,
     read_depth,
     read_scid,
@@ -163,3 +164,17 @@ def test_read_scid_range_reads_only_the_span(tmp_path: Path) -> None:
     bad_file.write_bytes(b"SCDD" + b"\0" * 60)
     with pytest.raises(ScFileError, match="magic"):
         read_scid_range(bad_file, ES, "ES", 0, 1)
+
+
+def test_depth_info_without_reading_the_body(shared_data: Path, tmp_path: Path) -> None:
+    info = depth_info(ES_DEPTH)
+    assert info.records == 58_586 and info.header.version == 1
+    assert info.first_us is not None and iso_utc(info.first_us) == "2023-12-25T22:00:00.180Z"
+    assert info.last_us is not None and iso_utc(info.last_us) == "2023-12-25T23:59:59.446Z"
+    p = tmp_path / "h.depth"
+    write_depth(p, [])
+    assert depth_info(p).records == 0 and depth_info(p).first_us is None
+    with p.open("ab") as fh:
+        fh.write(b"\0" * 25)
+    with pytest.raises(ScFileError, match="truncated: 1 bytes"):
+        depth_info(p)

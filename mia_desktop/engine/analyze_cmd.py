@@ -10,6 +10,7 @@ instrument or profile, a bad key-levels or VIX file) exits 2 with a one-line rea
 from __future__ import annotations
 
 import argparse
+import bisect
 import inspect
 import json
 import sys
@@ -19,12 +20,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mia_desktop.engine.worker import InstrumentWorker
-from mia_desktop.market.events import MarketEvent, Side, VixReading
+from mia_desktop.market.events import Side, Trade, VixReading
 from mia_desktop.market.instrument import Instrument, instrument_for
-from mia_desktop.sources.scfiles import ScFileError, read_depth, read_scid_range
+from mia_desktop.sources.scfiles import DepthReader, ScFileError, depth_info, read_scid_range
 from mia_desktop.sources.tail import merge_in_time, symbol_from_path
 
-CHUNK = 20_000   # events per process() call: output is streamed, memory stays flat
+CHUNK_RECORDS = 262_144   # depth records per read: memory stays flat whatever the file size
 
 
 class BadInput(Exception):
@@ -115,40 +116,54 @@ def analyze(args: argparse.Namespace, out: TextIO | None) -> dict[str, Any]:
         raise BadInput(str(e.args[0])) from e
     sym = inst.symbol
     try:
-        depth = read_depth(args.depth, inst)
+        info = depth_info(args.depth)
     except ScFileError as e:
         raise BadInput(str(e)) from e
-    recs = depth.records
-    if len(recs) == 0:
+    if info.records == 0 or info.first_us is None or info.last_us is None:
         raise BadInput(f"{Path(args.depth).name}: no depth records")
-    trades: list[Any] = []
+    trades: list[Trade] = []
     if args.scid:
         try:   # only the depth file's span: an .scid holds the contract's whole history
-            trades, _bad = read_scid_range(args.scid, inst, sym, int(recs["ts_us"][0]) - 1_000_000,
-                                           int(recs["ts_us"][-1]) + 1_000_000)
+            trades, _bad = read_scid_range(args.scid, inst, sym, info.first_us - 1_000_000,
+                                           info.last_us + 1_000_000)
         except ScFileError as e:
             raise BadInput(str(e)) from e
         trades.sort(key=lambda t: t.ts_us)
     profile = _profile(args.profile, bool(getattr(args, "auto", False)))
     levels = _key_levels(getattr(args, "levels", None))
-    closes, reading = _vix(args.vix, int(recs["ts_us"][0]))
+    closes, reading = _vix(args.vix, info.first_us)
     analyzer = _analyzer(inst, profile, levels, closes)
     worker = InstrumentWorker(inst, profile, analyzer=analyzer, heatmap=False, name=sym)
 
     t0 = time.perf_counter()
-    events: list[MarketEvent] = [reading] if reading is not None else []
-    events += merge_in_time(sym, recs, trades)
-    for i in range(0, len(events), CHUNK):
-        worker.process(events[i:i + CHUNK])
-        _drain(worker, out)
+    if reading is not None:
+        worker.process([reading])
+    # stream the depth file in chunks (bounded memory for a day of a busy contract), trades merged in
+    reader = DepthReader(args.depth, inst)
+    ti = 0
+    n_records = 0
+    try:
+        while True:
+            recs = reader.poll(CHUNK_RECORDS)
+            if not len(recs):
+                break
+            n_records += len(recs)
+            tj = bisect.bisect_right(trades, int(recs["ts_us"][-1]), lo=ti, key=lambda t: t.ts_us)
+            worker.process(merge_in_time(sym, recs, trades[ti:tj]))
+            ti = tj
+            _drain(worker, out)
+    finally:
+        reader.close()
+    worker.process(trades[ti:])
+    _drain(worker, out)
     seconds = time.perf_counter() - t0
 
     book = worker.book
     bb, ba = book.best_bid(), book.best_ask()
     return {
         "kind": "summary", "instrument": sym, "profile": getattr(profile, "name", args.profile),
-        "analyzer": analyzer is not None, "events": worker.events_processed, "depth_records": len(recs),
-        "trades": len(trades), "bad_records": depth.bad_records, "seconds": round(seconds, 4),
+        "analyzer": analyzer is not None, "events": worker.events_processed, "depth_records": n_records,
+        "trades": len(trades), "bad_records": reader.bad_records, "seconds": round(seconds, 4),
         "events_per_s": round(worker.events_processed / seconds) if seconds > 0 else None,
         "patterns": dict(sorted(worker.pattern_counts.items())),
         "pattern_events": sum(worker.pattern_counts.values()),

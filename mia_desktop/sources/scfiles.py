@@ -276,6 +276,40 @@ class DepthFile:
     bad_records: int
 
 
+@dataclass(frozen=True, slots=True)
+class DepthInfo:
+    header: ScHeader
+    records: int
+    first_us: int | None     # Unix µs of the first and last record (None when there are none)
+    last_us: int | None
+
+
+def depth_info(path: str | Path) -> DepthInfo:
+    """Validate a finished `.depth` file without reading its body: header, whole records, the first
+    and last times. ScFileError when missing, empty, not a depth file, or truncated."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            size = fh.seek(0, 2)
+            if size == 0:
+                raise ScFileError(f"{p.name}: empty file")
+            fh.seek(0)
+            header = parse_header(fh.read(DEPTH_HEADER_SIZE), "depth", p.name)
+            body = size - header.header_size
+            if body % header.record_size:
+                raise ScFileError(f"{p.name}: truncated: {body % header.record_size} bytes of a partial "
+                                  f"{header.record_size}-byte record at the end")
+            n = body // header.record_size
+            if n == 0:
+                return DepthInfo(header, 0, None, None)
+            (first,) = struct.unpack("<q", fh.read(8))
+            fh.seek(size - header.record_size)
+            (last,) = struct.unpack("<q", fh.read(8))
+    except OSError as e:
+        raise ScFileError(f"{p.name}: cannot read: {e.strerror or e}") from e
+    return DepthInfo(header, n, first - SC_EPOCH_OFFSET_US, last - SC_EPOCH_OFFSET_US)
+
+
 def read_depth(path: str | Path, instrument: Instrument) -> DepthFile:
     """Read a whole finished `.depth` file; ScFileError on a wrong header or a truncated body."""
     header, data = _read_whole(path, "depth")
