@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from mia_desktop.analysis.types import Signal
+from mia_desktop.market.heatmap import NO_PRICE
 from mia_desktop.market.timeutil import iso_utc
 from mia_desktop.ui import theme
 from mia_desktop.ui.blotter_model import BlotterRow, colors, outcome_text
@@ -141,6 +142,38 @@ def render_patch(patch: HeatPatch, sig: Signal | None, width: int = 640, height:
         p.drawPolygon(tri)
     p.end()
     return img
+
+
+def patch_from_history(view: Any, sig: Signal, tick_size: float, *, before_s: float = 180.0,
+                       after_s: float = 120.0, rows: int = 96) -> HeatPatch | None:
+    """Cut the minutes around a signal out of a HeatmapHistoryView (market/heatmap.py)."""
+    if view is None or len(view) == 0:
+        return None
+    ts_end = np.asarray(view.ts_end)
+    t0, t1 = sig.ts_us - int(before_s * 1e6), sig.ts_us + int(after_s * 1e6)
+    sel = np.flatnonzero((ts_end >= t0) & (ts_end <= t1))
+    if sel.size == 0:
+        return None
+    center = round(sig.entry / tick_size)
+    base = center - rows // 2
+    bid = np.zeros((rows, sel.size), np.float32)
+    ask = np.zeros((rows, sel.size), np.float32)
+    width = view.bid.shape[1]
+    for j, col in enumerate(sel):   # a few thousand columns at most: a plain loop is fine here
+        off = int(view.base[col]) - base
+        s0, s1 = max(0, -off), min(width, rows - off)
+        if s0 < s1:
+            bid[s0 + off:s1 + off, j] = view.bid[col, s0:s1]
+            ask[s0 + off:s1 + off, j] = view.ask[col, s0:s1]
+    sizes = bid + ask
+    share = np.divide(ask, sizes, out=np.zeros_like(sizes), where=sizes > 0)
+    def best(a: Any) -> Any:
+        v = np.asarray(a)[sel].astype(np.float64)
+        v[np.asarray(a)[sel] == NO_PRICE] = np.nan
+        return v
+
+    return HeatPatch(sizes, base, ts_end[sel].astype(np.int64), tick_size, best(view.best_bid),
+                     best(view.best_ask), share)
 
 
 def _fmt(v: Any) -> str:
