@@ -5,7 +5,8 @@ levels of both sides go into a bounded ring (the last `window_samples` samples);
 auto mode becomes `clamp(multiple × P90 of that ring, floor_fraction × absolute, absolute)`.
 The absolute value is the cap: auto only eases a threshold on a thin market (the holiday ES hour's
 levels are mostly 47–133 lots, far below a 1,000-lot wall), never makes it stricter than the
-profile. Until `min_samples` samples exist the absolute values apply.
+profile. Until `min_samples` samples exist the absolute values apply; after that the percentile
+is recomputed every `recompute_every` samples (10 s), which is plenty for a session's size scale.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class AutoThresholds:
         row[: len(b)] = b
         row[n: n + len(a)] = a
         self._n += 1
-        if self._n < self.p.min_samples:
+        if self._n < self.p.min_samples or (self._n - self.p.min_samples) % max(1, self.p.recompute_every):
             return None
         data = self._ring if self._n >= self.p.window_samples else self._ring[: self._n]
         vals = data[~np.isnan(data)]

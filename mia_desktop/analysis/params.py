@@ -198,6 +198,7 @@ class AutoParams:
     sample_every_us: int = 1 * S
     window_samples: int = 300                 # P90 over the last 300 samples (5 minutes at 1 s)
     min_samples: int = 10                     # absolute values until this many samples exist
+    recompute_every: int = 10                 # recompute the percentile every this many samples
 
     def multiple(self, field_name: str) -> float:
         return {"iceberg_min_volume": self.iceberg_multiple, "wall_min_size": self.wall_multiple,
