@@ -12,6 +12,7 @@ the daily loss, the count and the streak.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from mia_desktop.analysis.params import ConfluenceParams
@@ -49,7 +50,8 @@ class RiskManager:
         self.p = p
         self.tick_value = tick_value
         self.open: list[PaperTrade] = []
-        self.outcomes: list[PaperOutcome] = []      # not yet drained
+        # not yet drained; a deque so another thread may drain while this one appends (both atomic)
+        self.outcomes: deque[PaperOutcome] = deque(maxlen=MAX_OUTCOMES)
         self.day: int | None = None
         self.daily_pnl = 0.0
         self.trades_today = 0
@@ -104,8 +106,7 @@ class RiskManager:
                 self.streak = 0
         else:
             self.streak = 0
-        if len(self.outcomes) < MAX_OUTCOMES:
-            self.outcomes.append(PaperOutcome(t.signal_id, outcome, round(pnl, 2), exit_ticks, now_us))
+        self.outcomes.append(PaperOutcome(t.signal_id, outcome, round(pnl, 2), exit_ticks, now_us))
 
     def on_price(self, now_us: int, price: int) -> None:
         self.roll(now_us)
@@ -125,5 +126,11 @@ class RiskManager:
         self.open = still
 
     def drain(self) -> list[PaperOutcome]:
-        out, self.outcomes = self.outcomes, []
-        return out
+        """Outcomes closed since the last drain, oldest first (safe to call from another thread)."""
+        out: list[PaperOutcome] = []
+        q = self.outcomes
+        while True:
+            try:
+                out.append(q.popleft())
+            except IndexError:
+                return out
