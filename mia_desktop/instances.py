@@ -257,11 +257,11 @@ class InstanceRunner:
         from mia_desktop.sources.tail import FilesTail
 
         folder = Path(self.cfg.data_folder)
-        depth = find_depth(folder, sym)
-        if depth is None:
+        live = find_depth(folder, sym)
+        if live is None:
             raise FileNotFoundError(f"no {sym}*.depth file in {folder / 'MarketDepthData'} — turn on "
                                     "'Record Market Depth Data' in Sierra Chart for this symbol")
-        return FilesTail(depth, find_scid(folder, sym), instrument=self.instrument,
+        return FilesTail(live, find_scid(folder, sym), instrument=self.instrument,
                          symbol=self.instrument.symbol, name=self.name)
 
     async def stop(self, timeout: float = 3.0) -> None:

@@ -92,8 +92,8 @@ def render_patch(patch: HeatPatch, sig: Signal | None, width: int = 640, height:
     else:   # bids blue, asks red (theme colours), brightness = size
         share = np.clip(np.asarray(patch.ask_share, np.float32), 0.0, 1.0)
         bid_c, ask_c = np.array(_rgb(theme.BID), np.float32), np.array(_rgb(theme.ASK), np.float32)
-        rgb = (bid_c * (1 - share[..., None]) + ask_c * share[..., None]) * level[..., None]
-        rgb = np.maximum(rgb, np.array([10, 12, 20], np.float32)).astype(np.uint32)[::-1, :]
+        mixed = (bid_c * (1 - share[..., None]) + ask_c * share[..., None]) * level[..., None]
+        rgb = np.maximum(mixed, np.array([10, 12, 20], np.float32)).astype(np.uint32)[::-1, :]
         argb = np.ascontiguousarray(0xFF000000 | (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
                                     ).astype(np.uint32)
     src = QImage(argb.data, cols, rows, cols * 4, QImage.Format.Format_ARGB32).copy()
@@ -103,10 +103,10 @@ def render_patch(patch: HeatPatch, sig: Signal | None, width: int = 640, height:
     t0, t1 = int(patch.ts_us[0]), int(patch.ts_us[-1])
 
     def x_of(ts: int) -> float:
-        return (ts - t0) / max(1, t1 - t0) * (width - 1)
+        return float((ts - t0) / max(1, t1 - t0) * (width - 1))
 
     def y_of(tick: float) -> float:
-        return (patch.base_tick + rows - 0.5 - tick) / rows * height
+        return float((patch.base_tick + rows - 0.5 - tick) / rows * height)
 
     for line, colour in ((patch.best_bid, colors.LONG), (patch.best_ask, colors.SHORT)):
         if line is None:
@@ -365,4 +365,5 @@ class DetailsDialog(QDialog):
         self.heat_label.setPixmap(QPixmap.fromImage(render_patch(heat, self.signal, 700, 240)))
 
     def pattern_names(self) -> list[str]:
-        return [self.patterns.item(r, 1).text() for r in range(self.patterns.rowCount())]
+        items = (self.patterns.item(r, 1) for r in range(self.patterns.rowCount()))
+        return [it.text() for it in items if it is not None]

@@ -110,11 +110,11 @@ class InstancePane(QWidget):
         self.header.setStyleSheet(f"color: {theme.TEXT}; background: {theme.PANEL}; padding: 3px 6px;")
         # a long header must never widen the window: it is clipped instead
         self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(self.header)
-        lay.addWidget(heatmap, 1)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(0)
+        self.box.addWidget(self.header)
+        self.box.addWidget(heatmap, 1)
 
 
 class MainWindow(QMainWindow):
@@ -275,9 +275,8 @@ class MainWindow(QMainWindow):
         """A fresh heatmap for a restarted instance (its old history belongs to the old worker)."""
         pane = self.panes[name]
         new = self.heatmap_factory(name)
-        old = pane.layout().replaceWidget(pane.heatmap, new)
+        pane.box.replaceWidget(pane.heatmap, new)
         pane.heatmap.deleteLater()
-        del old
         pane.heatmap = new
         return new
 
