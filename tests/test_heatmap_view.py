@@ -156,7 +156,7 @@ def test_zoom_pan_follow(view: HeatmapView, qtbot) -> None:  # type: ignore[no-u
     qtbot.keyClick(view, Qt.Key.Key_Left)
     assert not view.follow
     qtbot.keyClick(view, Qt.Key.Key_Home)
-    assert view.follow and abs((view.view_range()[1] - view.view_range()[0]) - view.view.default_cols) < 1e-6
+    assert view.follow and abs((view.view_range()[1] - view.view_range()[0]) - 1000 / 0.94) < 1e-6
     # the follow button mirrors the state
     assert view.follow_button.isChecked()
 
@@ -293,3 +293,20 @@ def test_grab_window_with_a_heatmap_inside(qtbot) -> None:  # type: ignore[no-un
     lit = sum(1 for x in range(0, 600, 6) for y in range(0, 380, 6) if img.pixelColor(x, y).value() > 60)
     assert lit > 50
     v.shutdown()
+
+
+def test_short_history_fills_the_width_until_the_user_zooms(view: HeatmapView) -> None:
+    cols, _ = market_session(3500)
+    view.add_columns(cols[:50])
+    view.render_now()
+    assert view.view_range()[1] - view.view_range()[0] == 200          # start width
+    view.add_columns(cols[50:1000])
+    view.render_now()
+    assert abs((view.view_range()[1] - view.view_range()[0]) - 1000 / 0.94) < 1e-6   # grows with data
+    view.add_columns(cols[1000:])
+    view.render_now()
+    assert view.view_range()[1] - view.view_range()[0] == 3000         # capped at 5 minutes
+    view.zoom_time(2.0)
+    view.add_columns(market_session(3600)[0][3500:])
+    view.render_now()
+    assert view.view_range()[1] - view.view_range()[0] == 1500         # the user's zoom is kept

@@ -158,7 +158,7 @@ class HeatmapView(NavigationMixin, QWidget):
         n = self.store.add_columns(cols)
         if n and not self._started:
             self._started = True
-            self.view.reset(self.store.newest_g, self.store.mid_tick())
+            self.view.reset(self.store.newest_g, self.store.mid_tick(), self.store.count)
         return n
 
     def load_history(self, cols: Iterable[object]) -> int:
@@ -240,14 +240,14 @@ class HeatmapView(NavigationMixin, QWidget):
         if self.view.follow != on:
             self.view.follow = on
             if on:
-                self.view.follow_to(self.store.newest_g, self.store.mid_tick())
+                self.view.follow_to(self.store.newest_g, self.store.mid_tick(), self.store.count)
             self._dirty = True
             self.follow_changed.emit(on)
         if self.follow_button.isChecked() != on:
             self.follow_button.setChecked(on)
 
     def reset_view(self) -> None:
-        self.view.reset(self.store.newest_g, self.store.mid_tick())
+        self.view.reset(self.store.newest_g, self.store.mid_tick(), self.store.count)
         self.set_follow(True)
         self._dirty = True
 
@@ -335,7 +335,7 @@ class HeatmapView(NavigationMixin, QWidget):
         self._seen_version = self.store.version
         self._dirty = False
         if self.view.follow and self.store.count:
-            self.view.follow_to(self.store.newest_g, self.store.mid_tick())
+            self.view.follow_to(self.store.newest_g, self.store.mid_tick(), self.store.count)
         frame = build_frame(self.store, self.view.as_tuple(), self.params, self.colormap, self.lut)
         frame.stamp = time.perf_counter()
         self.last_frame = frame
@@ -405,7 +405,7 @@ class HeatmapView(NavigationMixin, QWidget):
         self.time_axis.ts_for_g = new.ts_for_g
         self._started = new.count > 0
         if new.count:
-            self.view.reset(new.newest_g, new.mid_tick())
+            self.view.reset(new.newest_g, new.mid_tick(), new.count)
         if self.renderer is not None:
             self._install_renderer(self.renderer_request)
 

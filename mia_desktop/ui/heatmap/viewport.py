@@ -24,6 +24,9 @@ class ViewState:
     min_ticks: float = 8.0
     max_ticks: float = 1024.0
     right_margin: float = 0.06        # fraction of the width left empty right of the newest column
+    start_cols: int = 200             # a short history is shown at least this wide ...
+    auto_width: bool = True           # ... and widens with the history up to default_cols until
+                                      # the user zooms time (then the width is theirs)
 
     @property
     def width(self) -> float:
@@ -36,21 +39,25 @@ class ViewState:
     def as_tuple(self) -> tuple[float, float, float, float]:
         return self.x0, self.x1, self.y0, self.y1
 
-    def reset(self, newest_g: int, mid: float | None) -> None:
+    def fit_width(self, count: int) -> float:
+        return float(min(max(count / (1.0 - self.right_margin), self.start_cols), self.default_cols))
+
+    def reset(self, newest_g: int, mid: float | None, count: int | None = None) -> None:
         self.follow = True
-        w = float(self.default_cols)
+        self.auto_width = True
+        w = self.fit_width(count) if count is not None else float(self.default_cols)
         self.x1 = newest_g + 1 + w * self.right_margin
         self.x0 = self.x1 - w
         if mid is not None:
             h = float(self.default_ticks)
             self.y0, self.y1 = mid - h / 2, mid + h / 2
 
-    def follow_to(self, newest_g: int, mid: float | None) -> bool:
+    def follow_to(self, newest_g: int, mid: float | None, count: int | None = None) -> bool:
         """Keep the newest column and the mid in view while following. True if the window moved."""
         if not self.follow:
             return False
         before = self.as_tuple()
-        w = self.width
+        w = self.fit_width(count) if self.auto_width and count is not None else self.width
         self.x1 = newest_g + 1 + w * self.right_margin
         self.x0 = self.x1 - w
         if mid is not None:
@@ -62,6 +69,7 @@ class ViewState:
 
     def zoom_time(self, factor: float, anchor: float | None = None) -> None:
         """factor > 1 zooms in (fewer columns). While following, the right edge stays pinned."""
+        self.auto_width = False
         w = min(max(self.width / factor, self.min_cols), self.max_cols)
         if self.follow or anchor is None:
             self.x0 = self.x1 - w
