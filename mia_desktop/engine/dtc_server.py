@@ -194,6 +194,15 @@ class DtcServer:
     def client_count(self) -> int:
         return len(self._clients)
 
+    def subscribers(self, symbol: str) -> int:
+        """Clients subscribed to `symbol`'s depth."""
+        return len(self._depth_routes.get(symbol, ()))
+
+    def max_write_buffer(self) -> int:
+        """Largest number of bytes queued for one client (feeds may use it for backpressure)."""
+        return max((c.transport.get_write_buffer_size() for c in self._clients if c.transport is not None),
+                   default=0)
+
     def _add(self, c: _Client) -> None:
         self._clients.add(c)
         self.stats.connections += 1

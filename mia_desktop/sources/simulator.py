@@ -21,6 +21,7 @@ Scenarios run one at a time; a plant waits for the previous one to end.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +55,7 @@ class MarketStyle:
 
 STYLES = {
     "ES": MarketStyle(6000.0, 1.0, 6.0, 0.3),
-    "NQ": MarketStyle(21000.0, 0.35, 6.0, 0.5),
+    "NQ": MarketStyle(21000.0, 0.5, 6.0, 0.5),
 }
 
 
@@ -82,7 +83,7 @@ class MarketSimulator:
         w = np.exp(-k / 8.0)
         self._cumw = np.cumsum(w) / w.sum()
         self._lam = self.rate * STEP_US / 1e6
-        self._order_mu = math.log(3.0 * self.style.size_scale + 0.5)
+        self._order_mu = math.log(3.0 * self.style.size_scale)
         self._q = np.zeros((2, GRID), np.int64)
         self._mult = np.ones((2, GRID))
         price = start_price if start_price is not None else self.style.start_price
@@ -93,6 +94,8 @@ class MarketSimulator:
                 p = self._level_price(side, i)
                 self._new_level(side, p, i)
         self._bias = 0.0
+        self._traded: dict[tuple[int, int], deque[tuple[int, int]]] = {}  # (side, price) -> 30 s of trades
+        self._volume_cap = 380 * self.style.size_scale
         # 60 s of top-5 depth per side, sampled every 100 ms (what a squeeze is measured against)
         self._depth60 = np.empty((2, 600))
         self._depth60[0], self._depth60[1] = self._top5(Side.BID), self._top5(Side.ASK)
@@ -183,11 +186,29 @@ class MarketSimulator:
     def _owned(self, side: Side, price: int) -> bool:
         return self._active is not None and (int(side), price) in self._active.owned
 
-    def _hit(self, side: Side, size: int, ts: int, sweep: bool = False) -> None:
+    def _room(self, side: Side, price: int, size: int, ts: int) -> bool:
+        """Background volume into one price over 30 s stays under a cap: price often sits or bounces
+        at a level, and unbounded volume there would look like an iceberg (planted ones are exempt)."""
+        key = (int(side), price)
+        d = self._traded.get(key)
+        if d is None:
+            d = self._traded[key] = deque()
+        while d and d[0][0] <= ts - 30_000_000:
+            d.popleft()
+        if sum(v for _, v in d) + size > self._volume_cap:
+            return False
+        d.append((ts, size))
+        if len(self._traded) > 64:  # forget quiet prices
+            self._traded = {k: v for k, v in self._traded.items() if v and v[-1][0] > ts - 30_000_000}
+        return True
+
+    def _hit(self, side: Side, size: int, ts: int, sweep: bool = False, limited: bool = False) -> None:
         price = self._level_price(side, 0)
         q = self.qty(side, price)
         if sweep:
             size = q
+        if limited and not self._room(side, price, min(size, q), ts):
+            return
         if size >= q:
             new_bb = self.best_bid - 1 if side is Side.BID else self.best_bid + 1
             pin = self._active.pin if self._active is not None else None
@@ -306,7 +327,7 @@ class MarketSimulator:
                 break
             side = Side.BID if rng.random() < 0.5 - self._bias else Side.ASK  # bias > 0: buyers lift
             size = 1 + int(min(rng.lognormal(math.log(1.2 * max(scale, 0.5)), 1.0), 150 * scale))
-            self._hit(side, size, int(times[i]), sweep=(i == n))
+            self._hit(side, size, int(times[i]), sweep=(i == n), limited=True)
 
     def _scenario(self, t0: int) -> None:
         ts = t0 + STEP_US // 2
