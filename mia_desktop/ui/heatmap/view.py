@@ -336,7 +336,8 @@ class HeatmapView(NavigationMixin, QWidget):
         self._dirty = False
         if self.view.follow and self.store.count:
             self.view.follow_to(self.store.newest_g, self.store.mid_tick(), self.store.count)
-        frame = build_frame(self.store, self.view.as_tuple(), self.params, self.colormap, self.lut)
+        frame = build_frame(self.store, self.view.as_tuple(), self.params, self.colormap, self.lut,
+                            max_trades=int(getattr(self.renderer, "max_trades", 4000)))
         frame.stamp = time.perf_counter()
         self.last_frame = frame
         self.renderer.render_frame(frame)
