@@ -126,3 +126,20 @@ def test_replay_of_shared_file_ends_in_known_book(shared_data: Path) -> None:
     feed.play(sink)
     assert trades == 2973
     assert (book.best_bid(), book.best_ask()) == (19240, 19241)
+
+
+def test_streamed_in_small_chunks_same_events_and_bad_files_refused(tmp_path: Path) -> None:
+    d, s = one_second_recording(tmp_path)
+    whole = [e for _t, e in recording_events(load_recording(d, s))]
+    small = ReplayFeed(d, s, speed=0, chunk=4)
+    got: list[MarketEvent] = []
+    small.play(got.append)
+    assert [type(e) for e in got] == [type(e) for e in whole]
+    flat = [int(x) for e in got if isinstance(e, DepthBatch) for x in e.records["qty"]]
+    assert flat == [int(x) for e in whole if isinstance(e, DepthBatch) for x in e.records["qty"]]
+    trunc = tmp_path / "ESZ25.CME.2025-11-26.depth"
+    trunc.write_bytes(d.read_bytes()[:-3])
+    with pytest.raises(ValueError, match="truncated"):
+        ReplayFeed(trunc)
+    with pytest.raises(ValueError, match=r"not a \.scid file"):
+        ReplayFeed(d, d)

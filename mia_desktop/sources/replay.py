@@ -1,10 +1,11 @@
 """Replay of Sierra Chart recordings (`.depth` + optional `.scid`) at 1×, 10×, … or max speed.
 
-How this works: the files are read whole (``read_depth``/``read_scid``), depth records are cut into
-batches that end at a BATCH_END flag and a change of timestamp (the book is consistent between
-them), and trades are merged in between by time. ``ReplayFeed`` is a ``MarketFeed``: its ``run``
-paces events with a ``ReplayClock`` (exchange time at the chosen speed) and pushes them into a sink
-— which is what `mia-desktop serve --source replay` serves over DTC. The served symbol is the
+How this works: the depth file is read in chunks, its records cut into batches that end at a
+BATCH_END flag and a change of timestamp (the book is consistent between them), and the `.scid`
+trades of the same span (found by binary search, read in chunks too) are merged in between by
+time. ``ReplayFeed`` is a ``MarketFeed``: its ``run`` paces events with a ``ReplayClock`` (exchange
+time at the chosen speed) and pushes them into a sink — which is what
+`mia-desktop serve --source replay` serves over DTC. The served symbol is the
 instrument root taken from the file name ("ESH4.CME.2023-12-25.depth" -> "ES").
 """
 
@@ -23,7 +24,15 @@ import numpy.typing as npt
 from mia_desktop.market.events import BATCH_END, DepthBatch, MarketEvent, Trade
 from mia_desktop.market.instrument import Instrument, instrument_for
 from mia_desktop.sources.clock import ReplayClock
-from mia_desktop.sources.scfiles import read_depth, read_scid_range
+from mia_desktop.sources.scfiles import (
+    SCID_HEADER_SIZE,
+    DepthReader,
+    ScidReader,
+    depth_info,
+    parse_header,
+    read_depth,
+    read_scid_range,
+)
 from mia_desktop.sources.tail import now_us, symbol_from_path
 
 _MAX_BATCH = 4096          # records per DepthBatch at most (bounded message sizes downstream)
@@ -115,31 +124,115 @@ def _stamped(ev: MarketEvent, recv: int) -> MarketEvent:
     return ev
 
 
+class _TradeStream:
+    """Trades of one span from an `.scid`, read in chunks as the replay reaches them."""
+
+    def __init__(self, path: str | Path | None, inst: Instrument, symbol: str, start_us: int, end_us: int,
+                 chunk: int) -> None:
+        self._reader = ScidReader(path, inst, symbol) if path else None
+        self._end = end_us
+        self._chunk = chunk
+        self._buf: list[Trade] = []
+        self._i = 0
+        self._done = self._reader is None
+        if self._reader is not None:
+            self._reader.seek_time(start_us)
+
+    def _refill(self) -> bool:
+        if self._done or self._reader is None:
+            return False
+        before = self._reader.records_read
+        got = self._reader.poll(self._chunk)
+        if self._reader.records_read == before:
+            self._done = True
+            return False
+        got.sort(key=lambda t: t.ts_us)
+        if got and got[-1].ts_us > self._end:
+            got = [t for t in got if t.ts_us <= self._end]
+            self._done = True
+        self._buf, self._i = got, 0
+        return True
+
+    def until(self, ts_us: int | None) -> Iterator[Trade]:
+        """Trades stamped before ts_us (all that are left when None)."""
+        while True:
+            while self._i < len(self._buf):
+                t = self._buf[self._i]
+                if ts_us is not None and t.ts_us >= ts_us:
+                    return
+                self._i += 1
+                yield t
+            if not self._refill():
+                return
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+
+
 class ReplayFeed:
-    """A recording as a MarketFeed, paced by a ReplayClock (speed 0 = as fast as possible)."""
+    """A recording as a MarketFeed, paced by a ReplayClock (speed 0 = as fast as possible).
+
+    The files are validated up front (ScFileError, a ValueError, for a bad or truncated one) and
+    then streamed in chunks, so a whole day of a busy contract replays in bounded memory."""
 
     def __init__(self, depth_path: str | Path, scid_path: str | Path | None = None, *, speed: float = 1.0,
-                 instrument: Instrument | None = None, symbol: str | None = None, loop: bool = False) -> None:
-        self.recording = load_recording(depth_path, scid_path, instrument=instrument, symbol=symbol)
+                 instrument: Instrument | None = None, symbol: str | None = None, loop: bool = False,
+                 chunk: int = 65_536) -> None:
+        self.depth_path = Path(depth_path)
+        self.scid_path = Path(scid_path) if scid_path else None
+        self.info = depth_info(self.depth_path)
+        self.symbol = (symbol or symbol_from_path(depth_path)).upper()
+        self.inst = instrument or instrument_for(self.symbol)
+        if self.scid_path is not None:
+            with self.scid_path.open("rb") as fh:
+                parse_header(fh.read(SCID_HEADER_SIZE), "scid", self.scid_path.name)
+        self.chunk = chunk
         self.clock = ReplayClock(speed)
         self.loop = loop
         self.events_sent = 0
         self.finished = False
 
     def symbols(self) -> list[str]:
-        return [self.recording.symbol]
+        return [self.symbol]
 
     def instrument(self, symbol: str) -> Instrument:
-        if symbol.upper() != self.recording.symbol:
-            raise KeyError(f"replay serves {self.recording.symbol}, not {symbol!r}")
-        return self.recording.instrument
+        if symbol.upper() != self.symbol:
+            raise KeyError(f"replay serves {self.symbol}, not {symbol!r}")
+        return self.inst
+
+    def _events(self) -> Iterator[tuple[int, MarketEvent]]:
+        """One pass over the files: (exchange time, event), depth batches and trades merged."""
+        first = self.info.first_us if self.info.first_us is not None else 0
+        last = self.info.last_us if self.info.last_us is not None else 0
+        reader = DepthReader(self.depth_path, self.inst)
+        trades = _TradeStream(self.scid_path, self.inst, self.symbol, first - 1_000_000, last + 1_000_000,
+                              self.chunk)
+        try:
+            while True:
+                recs = reader.poll(self.chunk)
+                if not len(recs):
+                    break
+                start = 0
+                for cut in batch_cuts(recs):
+                    ts = int(recs["ts_us"][start])
+                    for t in trades.until(ts):
+                        yield t.ts_us, t
+                    yield ts, DepthBatch(self.symbol, recs[start:cut])
+                    start = cut
+            for t in trades.until(None):
+                yield t.ts_us, t
+        finally:
+            reader.close()
+            trades.close()
 
     def _paced(self) -> Iterator[tuple[float, MarketEvent]]:
         """(seconds to wait first, event); each loop pass shifts time so the clock runs on."""
         shift = 0
-        span = self.recording.end_us - self.recording.start_us + 1_000_000
+        first = self.info.first_us or 0
+        span = (self.info.last_us or 0) - first + 1_000_000
         while True:
-            for ts, ev in recording_events(self.recording):
+            for ts, ev in self._events():
                 t = ts + shift
                 wait = self.clock.wait_s(t)
                 self.clock.observe(t)
