@@ -310,3 +310,11 @@ def test_short_history_fills_the_width_until_the_user_zooms(view: HeatmapView) -
     view.add_columns(market_session(3600)[0][3500:])
     view.render_now()
     assert view.view_range()[1] - view.view_range()[0] == 1500         # the user's zoom is kept
+
+
+def test_seq_gap_is_signalled(view: HeatmapView, qtbot) -> None:  # type: ignore[no-untyped-def]
+    cols, _ = market_session(20)
+    view.add_columns(cols[:10])
+    with qtbot.waitSignal(view.history_gap, timeout=1000):
+        view.add_columns(cols[12:])          # 10 and 11 never arrived
+    assert view.stats()["seq_gaps"] == 1

@@ -74,6 +74,7 @@ def grab_window(window: QWidget) -> QImage:
 class HeatmapView(NavigationMixin, QWidget):
     renderer_changed = Signal(str)
     follow_changed = Signal(bool)
+    history_gap = Signal()      # HeatColumn.seq jumped: fetch worker.history_copy() -> load_history_view
 
     def __init__(self, instrument: Instrument | None = None, settings: object | None = None,
                  parent: QWidget | None = None, *, rows: int = 1024, capacity: int | None = None,
@@ -155,7 +156,10 @@ class HeatmapView(NavigationMixin, QWidget):
         return self.view.follow
 
     def add_columns(self, cols: Iterable[object]) -> int:
+        gaps = self.store.counters.seq_gaps
         n = self.store.add_columns(cols)
+        if self.store.counters.seq_gaps != gaps:
+            self.history_gap.emit()
         if n and not self._started:
             self._started = True
             self.view.reset(self.store.newest_g, self.store.mid_tick(), self.store.count)
