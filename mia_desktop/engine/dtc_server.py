@@ -163,8 +163,10 @@ class DtcServer:
                 await t
         self._tasks = []
         if self._server is not None:
+            # every client was aborted above, so this returns at once (no wait_for: it needs
+            # asyncio's own running-loop bookkeeping, which qasync does not always provide)
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2.0)
+                await self._server.wait_closed()
             self._server = None
 
     async def _run_feed(self) -> None:
