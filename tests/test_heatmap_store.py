@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st_
 
 from mia_desktop.engine.snapshot import HeatColumn
 from mia_desktop.market.events import Side, Trade
@@ -107,3 +109,23 @@ def test_robust_norm_ignores_one_outsized_wall() -> None:
                    for i in range(200))
     assert st.visible_max_q(0, 200, 990, 1040) == quantize([50_000])[0]
     assert st.visible_max_q(0, 200, 990, 1040, 0.995) == quantize([100])[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st_.lists(st_.tuples(st_.integers(-300, 300), st_.integers(1, 60), st_.floats(0, 5000),
+                            st_.integers(0, 59)), min_size=1, max_size=60))
+def test_any_column_sequence_keeps_the_newest_column_exact(spec: list[tuple[int, int, float, int]]) -> None:
+    st = HeatStore(capacity=32, rows=128)
+    for i, (shift, n, size, at) in enumerate(spec):
+        base = 10_000 + shift
+        sizes = {base + min(at, n - 1): size}
+        c = col(i, base, sizes, n=n, bid=base + n // 2, ask=base + n // 2 + 1)
+        assert st.add_columns([c]) == 1
+        row = st.q[st.newest_g % st.capacity]
+        tick = base + min(at, n - 1)
+        r = tick - st.anchor
+        if 0 <= r < st.rows:
+            assert row[r] == quantize([size])[0]
+            assert int(row.sum()) == int(row[r])
+        assert st.anchor <= base + n // 2 < st.anchor + st.rows      # price always on the grid
+    assert st.count == min(len(spec), 32)
