@@ -16,7 +16,8 @@ from mia_desktop.market.events import (
     depth_side,
     make_depth,
 )
-from mia_desktop.market.heatmap import HeatmapHistory, HeatmapHistoryView
+from mia_desktop.market.heatmap import HeatmapHistory
+from mia_desktop.market.heatmap_view import HeatmapHistoryView
 from mia_desktop.market.instrument import BUILTIN, Instrument, custom_instrument, instrument_for, root_symbol
 
 __all__ = [
