@@ -11,7 +11,7 @@ the real Analyzer (Production profile) run on its output the way the engine does
   "cross" are the ones that fired inside another pattern's planted scenario (e.g. an absorption
   during a planted iceberg's flow — the flow meets both rules), "background" the rest.
 
-Run: python benchmarks/eval_detectors.py [--seeds 12] [--jobs 2] [--profile production]
+Run: python benchmarks/eval_detectors.py [--seeds 10] [--jobs 2] [--profile production]
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def run_seed(args: tuple[int, str]) -> dict[str, object]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, default=12)
+    ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--profile", default="production")
     a = ap.parse_args()
