@@ -20,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mia_desktop.dtc import (
@@ -255,7 +255,7 @@ class DtcServer:
         if s.state is SessionState.CLOSED and not c.closed:
             c.close()
 
-    def _handle(self, c: _Client, events: list[object]) -> None:
+    def _handle(self, c: _Client, events: Sequence[object]) -> None:
         s = c.session
         for m in events:
             if not isinstance(m, Message):

@@ -14,6 +14,7 @@ import logging
 import math
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from mia_desktop.sources.base import MarketFeed
 
@@ -60,7 +61,7 @@ def build_feed(args: argparse.Namespace) -> MarketFeed:
     raise BadArgs(f"unknown source {args.source!r}: use sim or replay")
 
 
-async def serve(feed: MarketFeed, args: argparse.Namespace, *, out: object = None) -> int:
+async def serve(feed: MarketFeed, args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     from mia_desktop.engine.dtc_server import DtcServer
 
     creds = (args.username, args.password) if getattr(args, "username", "") else None
@@ -73,7 +74,7 @@ async def serve(feed: MarketFeed, args: argparse.Namespace, *, out: object = Non
     stream = out if out is not None else sys.stdout
     rejected = f"; rejecting {', '.join(args.reject)}" if getattr(args, "reject", None) else ""
     print(f"serving {', '.join(feed.symbols())} over DTC on {args.host}:{port} (source {args.source}"
-          f"{rejected}); Ctrl+C to stop", file=stream, flush=True)  # type: ignore[call-overload]
+          f"{rejected}); Ctrl+C to stop", file=stream, flush=True)
     try:
         if args.seconds and args.seconds > 0:
             await asyncio.sleep(args.seconds)

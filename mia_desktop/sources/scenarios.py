@@ -188,7 +188,7 @@ class _Flow(Scenario):
         self.pin = (sim.best_bid, sim.best_bid)
         self.total = int(self.p("volume", self.volume))
         lo, hi = self.displayed
-        self.display = int(self.p("displayed", self.rng.integers(lo, hi)))
+        self.display = int(self.p("displayed", float(self.rng.integers(lo, hi))))
         self.own(sim, self.side, self.price, self.display)
         self.done = 0
         self.steps = max(1, int((self.end_us - self.start_us) / sim.step_us))
@@ -199,7 +199,8 @@ class _Flow(Scenario):
         self.i += 1
         due = self.total * min(1.0, self.i / (self.steps * 0.9))
         if due - self.done >= 1 and self.rng.random() < 0.35:
-            size = int(min(due - self.done, self.rng.integers(5, 40), sim.qty(self.side, self.price) - 1))
+            clip = float(self.rng.integers(5, 40))
+            size = int(min(due - self.done, clip, sim.qty(self.side, self.price) - 1))
             if size > 0:
                 sim.inject_trade(self.side, size, t_us)  # hits our side's touch
                 self.done += size

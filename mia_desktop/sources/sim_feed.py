@@ -46,7 +46,7 @@ class SimulatorFeed:
         raise KeyError(f"the simulator serves {', '.join(self.symbols())}, not {symbol!r}")
 
     def plant(self, symbol: str, pattern: str, side: Side, **params: float) -> PlantedScenario:
-        return self.sims[symbol].plant(pattern, side, **params)
+        return self.sims[symbol].plant(pattern, side, at_us=None, **params)
 
     @property
     def ground_truth(self) -> list[PlantedScenario]:
