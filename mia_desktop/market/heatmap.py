@@ -202,15 +202,14 @@ class HeatmapHistory:
             ba_all[k0:k1] = ba
             j0, j1 = max(int(cum[k0]), skip), int(cum[k1])
             if j0 < j1:
-                a, m = (seq0 + j0) % cap, j1 - j0
-                head = min(m, cap - a)
-                self._materialise(a, head)
-                if head < m:
-                    self._materialise(0, m - head)
+                pieces = self._pieces(seq0 + j0, j1 - j0)
+                for a, b, _o0, _o1 in pieces:
+                    self._materialise(a, b - a)
                 stored = np.flatnonzero(cum[k0 + 1:k1 + 1] > skip)
                 self._planes[data_pos[k0 + stored]] = vals[stored]
-                pos = (seq0 + np.arange(j0, j1)) % cap
-                self._src[pos] = data_pos[sample[j0:j1]]
+                src = data_pos[sample[j0:j1]]
+                for a, b, o0, o1 in pieces:
+                    self._src[a:b] = src[o0:o1]
             done = k1
         j0, j1 = skip, int(cum[done])
         if j0 < j1:
@@ -218,8 +217,13 @@ class HeatmapHistory:
             offs = np.arange(j0, j1) - cum[k]
             t0 = (tr.col_from[k] + offs) * cu
             t1 = np.where(fill[k], t0 + cu, tr.col_to[k] * cu)
-            pos = (seq0 + np.arange(j0, j1)) % cap
-            self._meta[pos] = np.stack((np.full(j1 - j0, base), t0, t1, bb_all[k], ba_all[k]), axis=1)
+            for a, b, o0, o1 in self._pieces(seq0 + j0, j1 - j0):
+                meta = self._meta[a:b]
+                meta[:, 0] = base
+                meta[:, 1] = t0[o0:o1]
+                meta[:, 2] = t1[o0:o1]
+                meta[:, 3] = bb_all[k[o0:o1]]
+                meta[:, 4] = ba_all[k[o0:o1]]
         if done == 0:
             return False
         self.seq = seq0 + int(cum[done])
@@ -233,6 +237,16 @@ class HeatmapHistory:
         self._col = int(tr.col_from[done])
         self._ingest_slow(recs[p:], book)
         return True
+
+    def _pieces(self, g: int, n: int) -> list[tuple[int, int, int, int]]:
+        """Ring slots of global numbers g .. g+n-1 as at most two slices: (slot lo, slot hi, offset
+        lo, offset hi)."""
+        a = g % self.capacity
+        head = min(n, self.capacity - a)
+        out = [(a, a + head, 0, head)]
+        if head < n:
+            out.append((0, n - head, head, n))
+        return out
 
     def _anchor(self, book: OrderBook) -> int:
         bb, ba = book.best_bid(), book.best_ask()
