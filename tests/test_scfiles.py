@@ -178,3 +178,14 @@ def test_depth_info_without_reading_the_body(shared_data: Path, tmp_path: Path) 
         fh.write(b"\0" * 25)
     with pytest.raises(ScFileError, match="truncated: 1 bytes"):
         depth_info(p)
+
+
+def test_reader_restarts_when_the_file_is_replaced(tmp_path: Path) -> None:
+    p = tmp_path / "ESZ25.CME.2025-11-25.depth"
+    write_depth(p, [(SC0 + i, 2, 1, 1, 100.0, i + 1) for i in range(5)])
+    r = DepthReader(p, ES)
+    assert len(r.poll()) == 5
+    p.unlink()          # nothing is held open between polls, so the file can be deleted (Windows)
+    write_depth(p, [(SC0, 1, 0, 0, 0.0, 0), (SC0, 3, 1, 1, 101.0, 7)])
+    recs = r.poll()
+    assert r.restarts == 1 and recs["command"].tolist() == [1, 3] and recs["qty"].tolist() == [0, 7]

@@ -163,6 +163,21 @@ def test_crossed_book_reported_and_detector_errors_counted() -> None:
         w.stop()
 
 
+def test_analyzer_errors_counted_book_goes_on_and_outcomes_forwarded() -> None:
+    rec = Recorder()
+    outcome = ("paper outcome", 1)
+    rec.drain_outcomes = lambda: [outcome]   # type: ignore[attr-defined]
+    rec.fail = True
+    w = InstrumentWorker(ES, Prof(), analyzer=rec, history_s=10, rows=50)
+    w.process([book_events(T0), depth(T0 + 300 * MS, (4, 27_000, 77))])
+    assert w.errors == 2 and w.last_error is not None and "detector bug" in w.last_error
+    assert w.snapshot.bid_sizes[0] == 77                  # the book went on regardless
+    out = []
+    while not w.output.empty():
+        out.append(w.output.get_nowait())
+    assert out == [outcome, outcome]
+
+
 def test_backlog_counts_queued_events_until_drained() -> None:
     w = InstrumentWorker(ES, Prof(), history_s=10, rows=50)
     for k in range(5):

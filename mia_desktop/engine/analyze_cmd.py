@@ -173,7 +173,7 @@ def analyze(args: argparse.Namespace, out: TextIO | None) -> dict[str, Any]:
             "best_bid": inst.to_price(bb) if bb is not None else None,
             "best_ask": inst.to_price(ba) if ba is not None else None,
             "bid_levels": book.level_count(Side.BID), "ask_levels": book.level_count(Side.ASK)},
-        "book_problem": book.integrity(), "errors": worker.errors,
+        "book_problem": book.integrity(), "errors": worker.errors, "first_error": worker.last_error,
     }
 
 
@@ -192,5 +192,8 @@ def run_analyze(args: argparse.Namespace) -> int:
     finally:
         if out is not None:
             out.close()
+    if summary["errors"]:
+        print(f"mia-desktop analyze: warning: {summary['errors']} analyzer errors; first: "
+              f"{summary['first_error']}", file=sys.stderr)
     print(json.dumps(summary, separators=(",", ":")))
     return 0

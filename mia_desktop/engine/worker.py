@@ -78,6 +78,7 @@ class InstrumentWorker:
         self.events_processed = 0
         self.coalesced_columns = 0
         self.errors = 0
+        self.last_error: str | None = None      # the first analyzer error, for the status line
         self.pattern_counts: dict[str, int] = {}
         self.signals_count = 0
         self.elite_count = 0
@@ -192,7 +193,7 @@ class InstrumentWorker:
             elif isinstance(ev, VixReading):
                 self._vix = ev.value
                 if self.analyzer is not None:
-                    self._emit_many(self.analyzer.on_vix(ev))
+                    self._emit_many(self._guard(self.analyzer.on_vix, ev) or ())
             elif isinstance(ev, SourceStatus):
                 self.status = ev
             elif isinstance(ev, Quote):
@@ -252,10 +253,17 @@ class InstrumentWorker:
         self._book_problem = self.book.integrity()
         for bar in self.bars.on_time(now):
             self._bar(bar)
-        if self.analyzer is not None:
-            events, signals = self.analyzer.analyze(now, self.book)
-            self._emit_many(events)
-            self._emit_many(signals)
+        an = self.analyzer
+        if an is not None:
+            got = self._guard(an.analyze, now, self.book)
+            if got is not None:
+                events, signals = got
+                self._emit_many(events)
+                self._emit_many(signals)
+            drain = getattr(an, "drain_outcomes", None)
+            if drain is not None:
+                for outcome in self._guard(drain) or ():
+                    self.output.put(outcome)      # paper outcomes: the bridge journals them
 
     def _trade(self, t: Trade) -> None:
         if self.heat is not None:
@@ -269,12 +277,25 @@ class InstrumentWorker:
             self._bar(bar)
         self._last_price = t.price
         if self.analyzer is not None:
-            self.analyzer.on_trade(t)
-            self.analyzer.on_price(t.ts_us, t.price)
+            self._guard(self.analyzer.on_trade, t)
+            self._guard(self.analyzer.on_price, t.ts_us, t.price)
 
     def _bar(self, bar: Bar) -> None:
         if self.analyzer is not None:
-            self._emit_many(self.analyzer.on_bar(bar))
+            self._emit_many(self._guard(self.analyzer.on_bar, bar) or ())
+
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        """Call into the analyzer; a detector bug is counted and logged, and the book, bars and
+        heatmap go on (the instrument never stops over one bad detector)."""
+        try:
+            return fn(*args)
+        except Exception as exc:
+            self.errors += 1
+            if self.last_error is None:
+                self.last_error = f"{getattr(fn, '__qualname__', fn)}: {type(exc).__name__}: {exc}"
+            if self.errors <= 5 or self.errors % 1000 == 0:
+                log.exception("%s: analyzer error #%d", self.name, self.errors)
+            return None
 
     def _emit_many(self, items: Iterable[PatternEvent | Signal]) -> None:
         for item in items:

@@ -128,7 +128,7 @@ class _Reader:
         self.offset = 0            # bytes consumed (header + whole records)
         self.records_read = 0
         self.bad_records = 0
-        self._fh: BinaryIO | None = None
+        self.restarts = 0          # times the file shrank under us and was read again from the top
 
     @property
     def pending_bytes(self) -> int:
@@ -139,24 +139,31 @@ class _Reader:
             return 0
 
     def _open(self) -> BinaryIO | None:
-        if self._fh is None:
-            try:
-                self._fh = open(self.path, "rb")  # noqa: SIM115 - kept open across polls
-            except FileNotFoundError:
-                return None
-        return self._fh
+        # opened for each read and closed again: on Windows an open handle would stop Sierra
+        # Chart from deleting or replacing its own file
+        try:
+            return open(self.path, "rb")
+        except FileNotFoundError:
+            return None
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        """Nothing stays open between polls; kept for symmetry with context-manager use."""
 
     def _read_raw(self, max_records: int | None = None) -> npt.NDArray[np.void]:
         fh = self._open()
-        empty = np.zeros(0, dtype=self.raw_dtype)
         if fh is None:
-            return empty
+            return np.zeros(0, dtype=self.raw_dtype)
+        with fh:
+            return self._read_from(fh, max_records)
+
+    def _read_from(self, fh: BinaryIO, max_records: int | None) -> npt.NDArray[np.void]:
+        empty = np.zeros(0, dtype=self.raw_dtype)
         rsize = self.raw_dtype.itemsize
+        if self.header is not None and self._size(fh) < self.offset:
+            # the file shrank: replaced or cleared (Sierra Chart "clear data"): start it again
+            self.header = None
+            self.offset = 0
+            self.restarts += 1
         if self.header is None:
             size = self._size(fh)
             fh.seek(0)
@@ -225,13 +232,17 @@ class ScidReader(_Reader):
     def seek_time(self, unix_us: int) -> None:
         """Skip to the first record at or after unix_us (binary search over fixed-size records), so a
         live start does not replay months of history."""
-        fh = self._open()
-        if fh is None:
-            return
         if self.header is None:
             self._read_raw(0)
             if self.header is None:
                 return
+        fh = self._open()
+        if fh is None:
+            return
+        with fh:
+            self._seek_in(fh, unix_us)
+
+    def _seek_in(self, fh: BinaryIO, unix_us: int) -> None:
         rsize = SCID_RECORD_SIZE
         n = (self._size(fh) - SCID_HEADER_SIZE) // rsize
         lo, hi = 0, n
