@@ -2,11 +2,13 @@
 
 How this works: sources call ``put(event)`` from any thread (a ``SimpleQueue``, never blocking).
 The worker thread takes whatever has queued up (up to ``max_drain`` events) and processes it as one
-batch: depth records are cut only at heatmap column boundaries and applied to the book with the
-book's vectorised path; at each boundary the heatmap samples the book. Time is the events'
-exchange time (a replay's clock), never the wall clock, so a replay at any speed yields the same
-columns, bars and detections. Every ``analysis_interval_ms`` of exchange time, at a batch end (book
-consistent), the Analyzer runs; every PatternEvent and Signal goes on ``output`` in order.
+batch. Depth records are held back and applied as one run per analysis interval (trades, which
+need no book, go straight to bars and the heatmap's trade ring): the heatmap's ``ingest`` applies
+the run to the book and writes every column boundary it crosses with a few numpy passes. Time is
+the events' exchange time (a replay's clock), never the wall clock, so a replay at any speed yields
+the same columns, bars and detections. Every ``analysis_interval_ms`` of exchange time, at a batch
+end (book consistent), the Analyzer runs; every PatternEvent and Signal goes on ``output`` in
+order. An analyzer exception is counted (``errors``, ``last_error``), never fatal.
 
 After a batch (at most every ``publish_ms``) the worker publishes a new immutable
 ``InstrumentSnapshot`` by swapping one attribute, so readers never lock. The snapshot carries a
