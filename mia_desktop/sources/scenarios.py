@@ -151,9 +151,11 @@ class Spoof(Scenario):
 
 
 class Ladder(Scenario):
-    """4 consecutive levels 1-2 ticks from the touch, each >= 2.6x the side's 75th-percentile size
-    (so >= 2x its median even counting the ladder itself), a staircase growing 1.25x per step away
-    from the touch (or near-equal with params layered=1), all under 1000, standing ~10 s."""
+    """4 consecutive levels 1-2 ticks from the touch, a staircase growing 1.25x per step away from
+    the touch (or near-equal with params layered=1), standing ~10 s, all under 1000. Each is >= 2.8x
+    the side's median whether that median is taken over the first 10 or all 20 visible levels (the
+    ladder included): the other first-10 levels on that side are held at or below the side's
+    median size while it stands, so no background outlier moves the median."""
 
     pattern = "ladder"
     duration_s = 10.0
@@ -165,10 +167,23 @@ class Ladder(Scenario):
         layered = self.p("layered", 0.0) > 0
         growth = 1.0 if layered else self.p("growth", 1.25)
         factors = growth ** np.arange(n)
-        sizes = [q for _, q in sim.levels_of(self.side)]
-        base = 2.6 * max(float(np.percentile(sizes, 75)), 10.0)
-        base = min(base, 960.0 / factors[-1])  # keep every level under a wall's size
-        self.price = self.toward_book(dist, sim.best_bid)
+        bb = sim.best_bid
+        self.price = self.toward_book(dist, bb)
+        ladder = {self.toward_book(dist + i, bb) for i in range(n)}
+        levels = sim.levels_of(self.side)
+        cap = float(np.median([q for _, q in levels]))
+        others10 = []
+        for k, (price, q) in enumerate(levels):
+            if price in ladder:
+                continue
+            if k < 10:
+                q = min(q, int(cap))
+                self.own(sim, self.side, price, q)
+                others10.append(q)
+        others20 = others10 + [q for k, (p, q) in enumerate(levels) if k >= 10 and p not in ladder]
+        big = [float("inf")] * n
+        med = max(float(np.median(others10 + big)), float(np.median(others20 + big)), 10.0)
+        base = min(2.8 * med, 960.0 / factors[-1])  # keep every level under a wall's size
         step = -1 if self.side is Side.BID else 1
         for i, f in enumerate(factors):
             self.own(sim, self.side, self.price + step * i, round(base * f))
