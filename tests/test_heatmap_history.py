@@ -193,3 +193,23 @@ def test_every_held_column_is_the_book_at_its_end(seed: int, fill_gap: int, drif
         assert v.bid[j].tolist() == np.minimum(ref.window(Side.BID, base, 40), 65535).tolist(), j
         assert v.ask[j].tolist() == np.minimum(ref.window(Side.ASK, base, 40), 65535).tolist(), j
         assert (v.best_bid[j], v.best_ask[j]) == (ref.best_bid(), ref.best_ask())
+
+
+def test_first_run_on_an_empty_history_goes_bulk_after_its_first_column() -> None:
+    recs = _stream(3, 3000, 8)
+    h, b = HeatmapHistory(rows=40, history_s=600), book_at(1000, 3)
+    ref_h, ref_b = HeatmapHistory(rows=40, history_s=600), book_at(1000, 3)
+    calls: list[bool] = []
+    orig = h._ingest_bulk
+
+    def spy(r: np.ndarray, bk: OrderBook) -> bool:
+        calls.append(ok := orig(r, bk))
+        return ok
+
+    h._ingest_bulk = spy  # type: ignore[method-assign]
+    h.ingest(recs, b)                         # no grid yet: anchors on the first column, then bulk
+    ref_h._ingest_slow(recs, ref_b)
+    assert calls == [True]
+    v, rv = h.view(), ref_h.view()
+    for name in ("ts_start", "ts_end", "base", "bid", "ask", "best_bid", "best_ask"):
+        assert np.array_equal(getattr(v, name), getattr(rv, name)), name

@@ -155,13 +155,22 @@ class HeatmapHistory:
                 self._ingest_slow(recs[:cut], book)
                 self.ingest(recs[cut:], book)
                 return
-        elif n >= _BULK_MIN and int(ts[-1]) // cu > self._col and self._ingest_bulk(recs, book):
-            return
+        elif n >= _BULK_MIN and int(ts[-1]) // cu > self._col:
+            if self.base_tick is None:
+                # the grid anchors when the first column closes: finish the open column the exact
+                # way, so the bulk run starts at a boundary and anchors on the book as it is then
+                b = int(np.argmax(ts // cu > self._col))
+                self._ingest_slow(recs[:b], book)
+                recs = recs[b:]
+            if self._ingest_bulk(recs, book):
+                return
         self._ingest_slow(recs, book)
 
     def _ingest_slow(self, recs: npt.NDArray[np.void], book: OrderBook) -> None:
-        ts = recs["ts_us"]
         n = len(recs)
+        if n == 0:
+            return
+        ts = recs["ts_us"]
         cu = self.column_us
         cols = ts // cu
         starts = [0, *(np.flatnonzero(np.diff(cols)) + 1).tolist(), n]
