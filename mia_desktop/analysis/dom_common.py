@@ -46,6 +46,7 @@ class DomFrame:
     book: BookLike | None = None
     _maps: list[dict[int, float] | None] = field(default_factory=lambda: [None, None])
     _sorted: dict[tuple[int, int], list[float]] = field(default_factory=dict)
+    _flow: tuple[dict[int, float], dict[int, float]] | None = None
 
     @classmethod
     def from_book(cls, now_us: int, book: BookLike, levels: int, trades: Sequence[Trade] = ()) -> DomFrame:
@@ -60,6 +61,19 @@ class DomFrame:
             m = dict(zip(self.px[side], self.sz[side], strict=False))
             self._maps[side] = m
         return m
+
+    def flow(self) -> tuple[dict[int, float], dict[int, float]]:
+        """The interval's aggressive volume by price, per side hit (BID: sellers, ASK: buyers);
+        computed once and shared by the detectors."""
+        fl = self._flow
+        if fl is None:
+            bid: dict[int, float] = {}
+            ask: dict[int, float] = {}
+            for tr in self.trades:
+                d = ask if tr.aggressor else bid
+                d[tr.price] = d.get(tr.price, 0.0) + tr.size
+            fl = self._flow = (bid, ask)
+        return fl
 
     def shown(self, side: int, price: int) -> float | None:
         """Size at a price if it is among the frame's levels, else None (a C-speed list scan:

@@ -1,6 +1,7 @@
 """DOM detectors that weigh trades against the book: iceberg, absorption, squeeze.
 
-How this works: trades of the interval arrive with the frame; each detector keeps bounded deques
+How this works: trades of the interval arrive with the frame, summed once per price and side
+(`DomFrame.flow`, so volume is bucketed at the analysis time); each detector keeps bounded deques
 of (time, value) with running sums, pruned to its window at every analysis, so an analysis costs
 O(trades in the interval) plus a few comparisons. A detector that fired on a side or price waits
 out a cooldown (its own window) or for its condition to clear before it can fire there again.
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from mia_desktop.analysis.dom_common import SIDE_DIRECTION, SIDE_NAME, DomFrame, EventFactory, grade
 from mia_desktop.analysis.params import DomParams
 from mia_desktop.analysis.types import PatternEvent
+from mia_desktop.market.events import Side
 
 
 @dataclass(slots=True)
@@ -46,58 +48,71 @@ class IcebergDetector:
         p = self.p
         out: list[PatternEvent] = []
         now = f.now_us
-        cut = now - p.iceberg_window_us
-        for tr in f.trades:
-            side = int(tr.aggressor)
-            tracks = self._t[side]
-            t = tracks.get(tr.price)
-            if t is None:
-                t = tracks[tr.price] = _Ice()
-                before = self._prev.shown(side, tr.price) if self._prev is not None else None
-                if before:
-                    t.disp.append((now, before))
-            t.vol.append((tr.ts_us, float(tr.size)))
-            t.vol_sum += tr.size
-            cool = self._cool[side]
-            if cool.get(tr.price, -1) >= tr.ts_us:   # the same iceberg still trading: stay quiet
-                cool[tr.price] = tr.ts_us + p.iceberg_window_us
+        win = p.iceberg_window_us
+        cut = now - win
+        if f.trades:
+            prev = self._prev
+            for side, fl in enumerate(f.flow()):
+                if not fl:
+                    continue
+                tracks, cool = self._t[side], self._cool[side]
+                for price, vol in fl.items():
+                    t = tracks.get(price)
+                    if t is None:
+                        t = tracks[price] = _Ice()
+                        before = prev.shown(side, price) if prev is not None else None
+                        if before:
+                            t.disp.append((now, before))
+                    t.vol.append((now, vol))
+                    t.vol_sum += vol
+                    c = cool.get(price)
+                    if c is not None and c >= now:   # the same iceberg still trading: stay quiet
+                        cool[price] = now + win
+        book = f.book
         for side in (0, 1):
             tracks = self._t[side]
-            if tracks:
-                cool = self._cool[side]
-                for price in list(tracks):
-                    t = tracks[price]
-                    while t.vol and t.vol[0][0] < cut:
-                        t.vol_sum -= t.vol.popleft()[1]
-                    if not t.vol:
-                        del tracks[price]
-                        continue
-                    cur = f.size_at(side, price)
-                    if cur <= 0:   # traded through (or pulled): the level no longer stands
-                        del tracks[price]
-                        cool.pop(price, None)
-                        continue
-                    d = t.disp
-                    while d and d[0][0] < cut:
-                        d.popleft()
-                    while d and d[-1][1] <= cur:
-                        d.pop()
-                    d.append((now, cur))
-                    shown = d[0][1]
-                    if (t.vol_sum >= p.iceberg_min_volume and t.vol_sum >= p.iceberg_ratio * shown
-                            and cool.get(price, -1) < now):
-                        cool[price] = now + p.iceberg_window_us
-                        out.append(self.make(
-                            now, "dom", "iceberg", SIDE_DIRECTION[side], price,
-                            grade(t.vol_sum / max(p.iceberg_ratio * shown, 1e-9), p.grade_base, p.grade_full),
-                            grade(t.vol_sum / p.iceberg_min_volume, p.confidence_base, p.grade_full),
-                            {"side": SIDE_NAME[side], "traded": t.vol_sum, "max_displayed": shown,
-                             "displayed_now": cur, "window_s": p.iceberg_window_us / 1e6}))
-                        t.vol.clear()
-                        t.vol_sum = 0.0
-                if len(cool) > 64:
-                    for k in [k for k, v in cool.items() if v < now]:
-                        del cool[k]
+            if not tracks:
+                continue
+            cool = self._cool[side]
+            px, sz = f.px[side], f.sz[side]
+            for price, t in list(tracks.items()):
+                vq = t.vol
+                while vq and vq[0][0] < cut:
+                    t.vol_sum -= vq.popleft()[1]
+                if not vq:
+                    del tracks[price]
+                    continue
+                try:
+                    cur = sz[px.index(price)]
+                except ValueError:
+                    cur = float(book.size_at(Side(side), price)) if book is not None else 0.0
+                if cur <= 0:   # traded through (or pulled): the level no longer stands
+                    del tracks[price]
+                    cool.pop(price, None)
+                    continue
+                d = t.disp
+                while d and d[0][0] < cut:
+                    d.popleft()
+                while d and d[-1][1] <= cur:
+                    d.pop()
+                d.append((now, cur))
+                traded = t.vol_sum
+                if traded < p.iceberg_min_volume:
+                    continue
+                shown = d[0][1]
+                if traded >= p.iceberg_ratio * shown and cool.get(price, -1) < now:
+                    cool[price] = now + win
+                    out.append(self.make(
+                        now, "dom", "iceberg", SIDE_DIRECTION[side], price,
+                        grade(traded / max(p.iceberg_ratio * shown, 1e-9), p.grade_base, p.grade_full),
+                        grade(traded / p.iceberg_min_volume, p.confidence_base, p.grade_full),
+                        {"side": SIDE_NAME[side], "traded": traded, "max_displayed": shown,
+                         "displayed_now": cur, "window_s": win / 1e6}))
+                    vq.clear()
+                    t.vol_sum = 0.0
+            if len(cool) > 64:
+                for k in [k for k, v in cool.items() if v < now]:
+                    del cool[k]
         self._prev = f  # its sizes stand for "displayed before" the next interval's first trades
         return out
 
@@ -136,17 +151,19 @@ class AbsorptionDetector:
         if self._start is None:
             self._start = now
         cut = now - p.absorption_window_us
-        for tr in f.trades:
-            s = int(tr.aggressor)
-            size = float(tr.size)
-            self._into[s].append((tr.ts_us, tr.price, size))
-            self._into_sum[s] += size
-            bp = self._by_price[s]
-            bp[tr.price] = bp.get(tr.price, 0.0) + size
-            self._all.append((tr.ts_us, size))
-            self._all_sum += size
-            self._recent.append((tr.ts_us, size))
-            self._recent_sum += size
+        if f.trades:
+            total = 0.0
+            for s, fl in enumerate(f.flow()):
+                into, bp = self._into[s], self._by_price[s]
+                for price, size in fl.items():
+                    into.append((now, price, size))
+                    bp[price] = bp.get(price, 0.0) + size
+                    total += size
+                    self._into_sum[s] += size
+            self._all.append((now, total))
+            self._all_sum += total
+            self._recent.append((now, total))
+            self._recent_sum += total
         bcut = now - p.absorption_baseline_us
         while self._all and self._all[0][0] < bcut:
             self._all_sum -= self._all.popleft()[1]
