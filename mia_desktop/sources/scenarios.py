@@ -196,11 +196,16 @@ class _Flow(Scenario):
     volume = 1000.0
     displayed = (400, 600)
     duration_s = 8.0
+    settle = False  # hold the price 10 s first when it moved > 1 tick in the last 10 s
 
     def activate(self, sim: MarketSimulator, t_us: int) -> None:
         super().activate(sim, t_us)
         self.price = sim.best_bid if self.side is Side.BID else sim.best_bid + 1
         self.pin = (sim.best_bid, sim.best_bid)
+        if self.settle and sim.price_range_10s() > 1:
+            # the rule looks back 10 s: let the price sit still first; ground truth starts after
+            self.start_us += 10_500_000
+            self.end_us += 10_500_000
         self.total = int(self.p("volume", self.volume))
         lo, hi = self.displayed
         self.display = int(self.p("displayed", float(self.rng.integers(lo, hi))))
@@ -211,6 +216,8 @@ class _Flow(Scenario):
 
     def step(self, sim: MarketSimulator, t_us: int) -> None:
         super().step(sim, t_us)  # refill first: the level still stands
+        if t_us < self.start_us:
+            return
         self.i += 1
         due = self.total * min(1.0, self.i / (self.steps * 0.9))
         if due - self.done >= 1 and self.rng.random() < 0.35:
@@ -232,6 +239,7 @@ class Absorption(_Flow):
     volume = 1500.0
     displayed = (750, 950)
     duration_s = 7.0
+    settle = True
 
 
 class Iceberg(_Flow):

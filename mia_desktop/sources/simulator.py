@@ -99,6 +99,7 @@ class MarketSimulator:
         # 60 s of top-5 depth per side, sampled every 100 ms (what a squeeze is measured against)
         self._depth60 = np.empty((2, 600))
         self._depth60[0], self._depth60[1] = self._top5(Side.BID), self._top5(Side.ASK)
+        self._bb10 = np.full(100, self.best_bid, np.int64)  # best bid over the last 10 s
         self._rows: list[tuple[int, int, int, int, int, int]] = []
         self._events: list[MarketEvent] = []
         self._snapshot_due = True
@@ -135,6 +136,10 @@ class MarketSimulator:
     def depth_avg(self, side: Side) -> float:
         """Average top-5 depth on a side over the last 60 s."""
         return float(self._depth60[int(side)].mean())
+
+    def price_range_10s(self) -> int:
+        """How many ticks the best bid moved over the last 10 s (max - min)."""
+        return int(self._bb10.max() - self._bb10.min())
 
     def side_median(self, side: Side, n: int = 10) -> float:
         return float(np.median([q for _, q in self.levels_of(side)[:n]]))
@@ -355,6 +360,7 @@ class MarketSimulator:
         if tick % 10 == 0:  # every 100 ms
             slot = (tick // 10) % 600
             self._depth60[0, slot], self._depth60[1, slot] = self._top5(Side.BID), self._top5(Side.ASK)
+            self._bb10[(tick // 10) % 100] = self.best_bid
         self._background(t0)
         self._scenario(t0)
         self._trades(t0)
