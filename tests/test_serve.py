@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import subprocess
 import sys
 import threading
@@ -44,8 +45,9 @@ def _args(**kw: object) -> argparse.Namespace:
 
 
 def test_serve_sim_command_prints_its_address_and_serves_clients() -> None:
-    cmd = [sys.executable, "-m", "mia_desktop", "serve", "--source", "sim", "--port", "0", "--seconds", "2.5",
-           "--rate", "1000"]
+    posix = sys.platform != "win32"
+    cmd = [sys.executable, "-m", "mia_desktop", "serve", "--source", "sim", "--port", "0", "--rate", "1000"]
+    cmd += [] if posix else ["--seconds", "2.5"]  # POSIX: stopped with Ctrl+C (SIGINT) below
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         assert proc.stdout is not None
@@ -54,6 +56,8 @@ def test_serve_sim_command_prints_its_address_and_serves_clients() -> None:
         port = int(line.split("127.0.0.1:")[1].split()[0])
         got = _collect(port, ["ES", "VIX"], until=2.5, enough=5)
         assert sum(len(e) for e in got if isinstance(e, DepthBatch)) >= 40
+        if posix:
+            proc.send_signal(signal.SIGINT)
         assert proc.wait(10) == 0
     finally:
         proc.kill()

@@ -76,10 +76,11 @@ async def serve(feed: MarketFeed, args: argparse.Namespace, *, out: TextIO | Non
     print(f"serving {', '.join(feed.symbols())} over DTC on {args.host}:{port} (source {args.source}"
           f"{rejected}); Ctrl+C to stop", file=stream, flush=True)
     try:
-        if args.seconds and args.seconds > 0:
-            await asyncio.sleep(args.seconds)
-        else:
-            await asyncio.Event().wait()
+        loop = asyncio.get_running_loop()
+        end = loop.time() + args.seconds if args.seconds and args.seconds > 0 else math.inf
+        while loop.time() < end:
+            # short sleeps: the loop wakes often, so Ctrl+C is seen promptly on Windows too
+            await asyncio.sleep(min(0.5, max(0.0, end - loop.time())))
     finally:
         await server.close()
     return 0
