@@ -43,6 +43,7 @@ def _app_threads() -> set[threading.Thread]:
 def test_window_opens_on_demo_and_receives_signals(qtbot, tmp_path) -> None:
     before = _app_threads()
     ctl = AppController(_args(tmp_path))   # fresh folder: nothing configured -> the demo
+    ctl.hub.seed = 1                        # the same simulated market every run
     result: dict[str, object] = {}
 
     async def scenario() -> None:
@@ -59,7 +60,8 @@ def test_window_opens_on_demo_and_receives_signals(qtbot, tmp_path) -> None:
             await _wait(lambda: ctl.bridge._vix is not None, 10, "a VIX reading")
             result["regime"] = ctl.bridge._vix[1]
             model = win.blotter.model
-            await _wait(lambda: model.rowCount() > 0, 20, "a signal in the blotter")
+            # normally ~6 s (a planted wall must stand 5 s); the demo plants again within 40 s
+            await _wait(lambda: model.rowCount() > 0, 45, "a signal in the blotter")
             sig = model.signal_at(0)
             assert ctl.journal.get(sig.signal_id) is not None    # journaled
             # click the row: the details dialog shows that signal
