@@ -98,6 +98,14 @@ class Scenario:
             self.saved[key] = sim.qty(side, price)
         self.owned[key] = int(qty)
 
+    def steady(self, sim: MarketSimulator, side: Side) -> None:
+        """Hold `side`'s first 5 levels at no less than their 60 s average share while we run, so a
+        big one-sided structure near the touch does not also read as a squeeze of the other side."""
+        share = round(sim.depth_avg(side) / 5)
+        for k in range(5):
+            price = sim.best_bid - k if side is Side.BID else sim.best_bid + 1 + k
+            self.own(sim, side, price, max(sim.qty(side, price), share, 1))
+
     def pin_near(self, level_price: int, lo_dist: int, hi_dist: int) -> None:
         """Keep the touch between lo_dist and hi_dist ticks from a level on our side."""
         if self.side is Side.BID:
@@ -119,7 +127,10 @@ class Wall(Scenario):
         size = self.p("size", max(1500.0, 6.0 * sim.side_median(self.side)) * self.rng.uniform(1.0, 1.4))
         self.size = int(size)
         self.own(sim, self.side, self.price, self.size)
-        self.pin_near(self.price, 1, 8)
+        self.steady(sim, self.side.opposite)
+        # the touch may drift away but come at most one tick closer: walking up to the wall would
+        # bury the steadied levels under fresh small ones (and read as a squeeze of that side)
+        self.pin_near(self.price, max(1, dist - 1), 8)
 
     def step(self, sim: MarketSimulator, t_us: int) -> None:
         if self.rng.random() < 0.05:  # a little churn on the wall itself, never below the rule
@@ -141,6 +152,7 @@ class Spoof(Scenario):
         self.size = int(self.p("size", max(1300.0, 6.0 * sim.side_median(self.side))
                                * self.rng.uniform(1.0, 1.3)))
         self.own(sim, self.side, self.price, self.size)
+        self.steady(sim, self.side.opposite)
         self.pin_near(self.price, 1, 4)
 
     def finish(self, sim: MarketSimulator, t_us: int) -> None:
@@ -187,6 +199,7 @@ class Ladder(Scenario):
         step = -1 if self.side is Side.BID else 1
         for i, f in enumerate(factors):
             self.own(sim, self.side, self.price + step * i, round(base * f))
+        self.steady(sim, self.side.opposite)
         self.pin_near(self.price, 1, 3)
 
 
@@ -197,6 +210,7 @@ class _Flow(Scenario):
     displayed = (400, 600)
     duration_s = 8.0
     settle = False  # hold the price 10 s first when it moved > 1 tick in the last 10 s
+    steady_other = False  # big displayed size: keep it from reading as an iceberg or a squeeze
 
     def activate(self, sim: MarketSimulator, t_us: int) -> None:
         super().activate(sim, t_us)
@@ -208,6 +222,12 @@ class _Flow(Scenario):
             self.end_us += 10_500_000
         self.total = int(self.p("volume", self.volume))
         lo, hi = self.displayed
+        if self.steady_other:
+            # not an iceberg: total volume at the price over 30 s stays under 2x what it shows
+            lo = min(max(lo, (self.total + sim.recent_volume(self.side, self.price)) // 2 + 40), 990)
+            hi = max(hi, lo + 10)
+            self.displayed = (lo, hi)
+            self.steady(sim, self.side.opposite)
         self.display = int(self.p("displayed", float(self.rng.integers(lo, hi))))
         self.own(sim, self.side, self.price, self.display)
         self.done = 0
@@ -240,6 +260,7 @@ class Absorption(_Flow):
     displayed = (750, 950)
     duration_s = 7.0
     settle = True
+    steady_other = True
 
 
 class Iceberg(_Flow):

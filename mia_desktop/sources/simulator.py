@@ -191,6 +191,11 @@ class MarketSimulator:
     def _owned(self, side: Side, price: int) -> bool:
         return self._active is not None and (int(side), price) in self._active.owned
 
+    def recent_volume(self, side: Side, price: int) -> int:
+        """Background volume traded into `price` on `side` over the last 30 s."""
+        d = self._traded.get((int(side), price))
+        return sum(v for t, v in d if t > self._t - 30_000_000) if d else 0
+
     def _room(self, side: Side, price: int, size: int, ts: int) -> bool:
         """Background volume into one price over 30 s stays under a cap: price often sits or bounces
         at a level, and unbounded volume there would look like an iceberg (planted ones are exempt)."""
