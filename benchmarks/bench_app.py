@@ -46,6 +46,7 @@ def main() -> int:
         cmd = [sys.executable, "-m", "mia_desktop", "--demo", "--quit-after", str(seconds),
                "--config-dir", tmp]
         t0 = time.monotonic()
+        wall0 = time.time()
         errf = (Path(tmp) / "stderr.txt").open("w+b")   # a file, not a pipe: a chatty child never blocks
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errf)
         samples: list[tuple[float, float]] = []
@@ -61,8 +62,10 @@ def main() -> int:
         err = errf.read().decode(errors="replace")
         errf.close()
         journal = Path(tmp) / "data" / "journal.sqlite3"
-        n_signals = _count_signals(journal)
+        n_signals, first_us = _signals(journal)
     print(f"exit code {rc} after {time.monotonic() - t0:.0f} s; signals journaled: {n_signals}")
+    if first_us:
+        print(f"first signal journaled {first_us / 1e6 - wall0:.1f} s after the process started")
     if rc != 0:
         print(err[-2000:])
     if not samples:
@@ -81,16 +84,18 @@ def main() -> int:
     return rc
 
 
-def _count_signals(path: Path) -> int | str:
+def _signals(path: Path) -> tuple[int | str, int | None]:
+    """(number of signals journaled, wall-clock µs of the first one)."""
     if not path.exists():
-        return 0
+        return 0, None
     import sqlite3
 
     try:
         with sqlite3.connect(path) as db:
-            return int(db.execute("SELECT COUNT(*) FROM signals").fetchone()[0])
+            n, first = db.execute("SELECT COUNT(*), MIN(recorded_us) FROM signals").fetchone()
+            return int(n), first
     except sqlite3.Error as exc:
-        return f"unreadable ({exc})"
+        return f"unreadable ({exc})", None
 
 
 if __name__ == "__main__":
