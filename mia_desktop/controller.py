@@ -113,7 +113,7 @@ class AppController:
 
         if self.journal is not None:
             try:
-                win.blotter.model.load_history(self.journal.history(1000))
+                win.blotter.load_history(self.journal.history(1000))
             except Exception as exc:
                 log.exception("journal history failed")
                 journal_problem = f"Journal history could not be read: {exc}"
@@ -254,12 +254,12 @@ class AppController:
         parts = [name, f"bid {px(snap.best_bid)}", f"ask {px(snap.best_ask)}"]
         if last is not None:
             parts.append(f"last {px(last.price)}")
-        parts.append(runner.cfg.profile)
-        src = "simulator via DTC" if runner.cfg.source == "sim" else runner.cfg.source
-        parts.append(src)
         if snap.book_problem:
             parts.append(f"⚠ {snap.book_problem}")
-        self.window.set_header(name, "   ·   ".join(parts))
+        src = {"sim": "sim→DTC", "dtc": "DTC", "scfiles": "SC files", "replay": "replay"}.get(
+            runner.cfg.source, runner.cfg.source)
+        parts.append(f"{runner.cfg.profile} · {src}")
+        self.window.set_header(name, "   ".join(parts))
 
     def _alert_fallback(self, text: str) -> None:
         assert self.window is not None

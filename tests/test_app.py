@@ -107,6 +107,7 @@ def test_corrupt_settings_are_reported_and_history_loads(qtbot, tmp_path) -> Non
             assert ctl.demo     # defaults loaded -> nothing configured -> the demo runs
             assert win.blotter.model.rowCount() == 1                     # the journal's history
             assert win.blotter.model.row_at(0).outcome == "target"
+            assert win.blotter.instrument_box.findData("ES") >= 0     # history's instruments filterable
         finally:
             await ctl.shutdown()
 

@@ -9,6 +9,7 @@ emits `signal_clicked(Signal)`; the main window opens the details dialog from it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -130,6 +131,13 @@ class BlotterView(QWidget):
     def add_signals(self, signals: list[TradeSignal]) -> int:
         self.add_instruments(sorted({s.instrument for s in signals}))
         return self.model.add_signals(signals)
+
+    def load_history(self, records: list[Any]) -> int:
+        """The journal's history (oldest first): rows with their paper outcomes, filters updated."""
+        self.add_instruments(sorted({r.signal.instrument for r in records}))
+        n = self.model.load_history(records)
+        self.table.scrollToBottom()
+        return n
 
     def newest_in_view(self) -> bool:
         sb = self.table.verticalScrollBar()
