@@ -68,3 +68,21 @@ def test_pattern_tape_is_bounded_and_newest_first(qtbot) -> None:
     w.add_patterns(evs, max_items=50)
     assert w.tape.count() == 50
     assert "iceberg" in w.tape.item(1).text() or "long_down_up" in w.tape.item(1).text()
+
+
+def test_ctrl_e_asks_for_a_file_and_exports(qtbot, tmp_path) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.blotter.add_signals([make_signal(i) for i in range(3)])
+    w.act_export.trigger()
+    dlg = w.blotter.findChild(QFileDialog)
+    assert dlg is not None and dlg.isVisible()          # opened with open(): no nested event loop
+    assert dlg.acceptMode() == QFileDialog.AcceptMode.AcceptSave
+    out = tmp_path / "out.csv"
+    with qtbot.waitSignal(w.blotter.exported, timeout=3000) as blocker:
+        dlg.fileSelected.emit(str(out))     # what the dialog emits when the user picks a file
+    assert blocker.args == [str(out), 3]
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+    dlg.close()
