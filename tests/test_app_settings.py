@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 
 from PySide6.QtCore import Qt
@@ -27,6 +28,14 @@ def test_apply_restarts_only_changed_instances(qtbot, tmp_path) -> None:
             assert not ctl.demo and list(win.panes) == ["A", "B"]
             assert "DEMO" not in win.windowTitle()
             ra, rb = ctl.bridge.runner("A"), ctl.bridge.runner("B")
+            # Ctrl+, opens the real dialog (non-modal); applying it unchanged restarts nothing
+            win.act_settings.trigger()
+            dlg = ctl._settings_dialog
+            assert dlg is not None and dlg.isVisible()
+            assert dlg.apply()
+            await asyncio.sleep(0.1)
+            assert ctl.bridge.runner("A") is ra and ctl.bridge.runner("B") is rb
+            dlg.close()
             new = dataclasses.replace(ctl.settings, instances=(a, dataclasses.replace(b, profile="scalping")))
             assert ctl.apply_settings(new, save=True) == {"B"}
             await ctl._restarting
