@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -317,6 +318,11 @@ class AppController:
 
     def open_settings(self) -> Any:
         assert self.window is not None
+        old = self._settings_dialog
+        if old is not None and shiboken6.isValid(old) and old.isVisible():
+            old.raise_()              # one settings dialog at a time
+            old.activateWindow()
+            return old
         try:
             from mia_desktop.ui.settings_dialog import SettingsDialog
         except ImportError as exc:

@@ -32,6 +32,7 @@ def test_apply_restarts_only_changed_instances(qtbot, tmp_path) -> None:
             win.act_settings.trigger()
             dlg = ctl._settings_dialog
             assert dlg is not None and dlg.isVisible()
+            assert ctl.open_settings() is dlg      # a second Ctrl+, raises the same dialog
             assert dlg.apply()
             await asyncio.sleep(0.1)
             assert ctl.bridge.runner("A") is ra and ctl.bridge.runner("B") is rb
