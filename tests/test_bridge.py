@@ -101,3 +101,47 @@ def test_paper_outcome_reaches_journal_and_views(qtbot, tmp_path) -> None:
     rec = journal.get(sig.signal_id)
     assert rec is not None and rec.outcome == "target" and rec.pnl_usd == 250.0
     journal.close()
+
+
+def test_sierra_chart_files_source_tails_the_data_folder(qtbot, tmp_path, shared_data) -> None:
+    import shutil
+
+    from conftest import ES_SCID
+
+    (tmp_path / "MarketDepthData").mkdir()
+    shutil.copy(ES_DEPTH, tmp_path / "MarketDepthData" / ES_DEPTH.name)
+    shutil.copy(ES_SCID, tmp_path / ES_SCID.name)
+    cfg = InstanceConfig("ES files", instrument="ES", source="scfiles", symbol="ESH4",
+                         data_folder=str(tmp_path), vix_source="none")
+    runner = InstanceRunner(cfg, Settings())
+    bridge = Bridge(None, None, fast_hz=60, slow_hz=10)
+    bridge.add(runner)
+    cols: list[int] = []
+    states: list[tuple[str, str]] = []
+    bridge.columns_ready.connect(lambda n, cs: cols.extend(c.seq for c in cs))
+    bridge.status_changed.connect(lambda n, st: states.append((st.state, st.text)))
+
+    async def scenario() -> None:
+        runner.start()
+        bridge.start()
+        t0 = time.monotonic()
+        try:
+            while time.monotonic() - t0 < 10 and len(cols) < 20:
+                await asyncio.sleep(0.05)
+        finally:
+            bridge.stop()
+            await runner.stop()
+
+    run_in_qasync(scenario())
+    assert len(cols) >= 20
+    assert ("connected", f"following {ES_DEPTH.name}") in states
+
+
+def test_files_source_without_depth_files_says_what_to_do(qtbot, tmp_path) -> None:
+    cfg = InstanceConfig("NQ files", instrument="NQ", source="scfiles", symbol="NQZ5",
+                         data_folder=str(tmp_path), vix_source="none")
+    runner = InstanceRunner(cfg, Settings())
+    runner.start()          # fails before any task: no loop needed
+    runner.worker.stop()
+    st = runner.statuses.get_nowait()
+    assert st.state == "error" and "Record Market Depth Data" in st.text and "NQZ5" in st.text
