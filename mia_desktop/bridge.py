@@ -6,7 +6,8 @@ GUI thread — never one Qt signal per market message:
 * fast (default 30 Hz): each worker's latest immutable snapshot. When it changed, the new heatmap
   columns (deduplicated by their sequence number: a snapshot carries a window of the newest ones),
   the trades not yet shown, best bid/ask and the VIX reading go out as Qt signals. A gap in the
-  numbers (only a max-speed replay outruns a 30 Hz reader) is counted here and in the view.
+  numbers (only a max-speed replay outruns a 30 Hz reader) is counted, and the view is redrawn
+  from the worker's full history copy (at most once a second), so no column is silently lost.
 * slow (default 4 Hz): each worker's `output` queue, drained to the end (it is the authoritative
   stream of pattern events and signals), status reports, message rates and data age. Every signal
   is appended to the journal (durable on return) *before* the alert player sees it, then handed to
@@ -35,7 +36,8 @@ MAX_DRAIN = 5000   # per instance per slow tick: a flood cannot freeze the GUI (
 class _Tracked:
     """What the bridge remembers about one instance between ticks."""
 
-    __slots__ = ("last_col_seq", "last_msgs", "last_msgs_t", "last_snap", "last_trade", "runner")
+    __slots__ = ("last_col_seq", "last_msgs", "last_msgs_t", "last_reset", "last_snap", "last_trade",
+                 "runner")
 
     def __init__(self, runner: Any) -> None:
         self.runner = runner
@@ -44,10 +46,12 @@ class _Tracked:
         self.last_trade: Any = None
         self.last_msgs = 0
         self.last_msgs_t = time.monotonic()
+        self.last_reset = 0.0
 
 
 class Bridge(QObject):
     columns_ready = Signal(str, object)        # name, tuple[HeatColumn, ...] new since the last tick
+    history_reset = Signal(str, object)        # name, HeatmapHistoryView: redraw all (after a gap)
     trades_ready = Signal(str, object)         # name, tuple[Trade, ...] new since last tick
     best_changed = Signal(str, object, object)  # name, best bid ticks | None, best ask ticks | None
     snapshot_ready = Signal(str, object)       # name, InstrumentSnapshot (4 Hz, for headers)
@@ -131,9 +135,18 @@ class Bridge(QObject):
         if last is not None and cols[-1].seq <= last:
             return   # same columns as before (the snapshot changed for another reason)
         if last is not None and cols[0].seq > last + 1:
-            # the worker made more columns than its window holds between two of our ticks (a
-            # max-speed replay): the view gets what is there and counts the gap in its own stats
+            # the worker made more columns than its window holds between two of our ticks (only a
+            # max-speed replay does): redraw from its full history copy, at most once a second;
+            # in between the view gets what is there and counts the gap in its own stats
             self.column_gaps += 1
+            now = time.monotonic()
+            copy = getattr(t.runner.worker, "history_copy", None)
+            if copy is not None and now - t.last_reset >= 1.0:
+                t.last_reset = now
+                view = copy()
+                t.last_col_seq = max(cols[-1].seq, int(view.first_seq) + len(view) - 1)
+                self.history_reset.emit(name, view)
+                return
         fresh = cols if last is None else tuple(c for c in cols if c.seq > last)
         t.last_col_seq = cols[-1].seq
         if fresh:

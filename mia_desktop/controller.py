@@ -190,6 +190,7 @@ class AppController:
             return pane.heatmap if pane is not None else None
 
         bridge.columns_ready.connect(lambda n, cols: _call(hm(n), "add_columns", cols))
+        bridge.history_reset.connect(lambda n, view: _call(hm(n), "load_history_view", view))
         bridge.trades_ready.connect(lambda n, tr: _call(hm(n), "add_trades", tr))
         bridge.best_changed.connect(lambda n, b, a: _call(hm(n), "set_best", b, a))
         bridge.vix_changed.connect(lambda v, r, m: _call(win.gauge, "set_reading", v, r or None,
