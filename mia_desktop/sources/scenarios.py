@@ -139,8 +139,9 @@ class Wall(Scenario):
 
 
 class Spoof(Scenario):
-    """A >= 1000 level appears 2-3 ticks from the touch, stands ~3 s, then is pulled (>= 90 %) with no
-    trading at its price: 'spoof-like / pulled liquidity'. end_us = the pull."""
+    """A >= 1000 level appears 2-3 ticks from the touch, stands ~3 s, then is pulled to at most 10 %
+    of its peak with no trading at its price; the touch stays within 4 ticks for 1 s more, so the
+    pull happens near the price: 'spoof-like / pulled liquidity'. end_us = 1 s after the pull."""
 
     pattern = "spoofing"
     duration_s = 3.0
@@ -154,11 +155,18 @@ class Spoof(Scenario):
         self.own(sim, self.side, self.price, self.size)
         self.steady(sim, self.side.opposite)
         self.pin_near(self.price, 1, 4)
+        self.pull_us = self.end_us
+        self.end_us += 1_000_000
+        key = (int(self.side), self.price)
+        self.pulled = max(1, min(self.saved.get(key, 50), self.size // 10))
+
+    def step(self, sim: MarketSimulator, t_us: int) -> None:
+        if t_us >= self.pull_us:
+            self.owned[(int(self.side), self.price)] = self.pulled
+        super().step(sim, t_us)
 
     def finish(self, sim: MarketSimulator, t_us: int) -> None:
-        # pulled to a normal size, at most 10 % of the peak
-        key = (int(self.side), self.price)
-        self.saved[key] = min(self.saved.get(key, 50), self.size // 10)
+        self.saved[(int(self.side), self.price)] = self.pulled
         super().finish(sim, t_us)
 
 
