@@ -215,22 +215,6 @@ class Bridge(QObject):
             self._deliver(signals)
         for item in outcomes:          # after the signals: an outcome updates a journaled row
             self._outcome(item)
-        self._drain_outcomes(t.runner.worker)
-
-    def _drain_outcomes(self, worker: Any) -> None:
-        """Paper outcomes (target/stop/session end) closed by the analyzer. The worker does not put
-        them on its output queue yet, so they are taken from the analyzer's own list, which it
-        swaps out in one assignment (safe against the worker thread appending meanwhile)."""
-        if getattr(worker, "emits_outcomes", False):
-            return   # the worker delivers them on `output` (handled above)
-        drain = getattr(getattr(worker, "analyzer", None), "drain_outcomes", None)
-        if drain is None:
-            return
-        try:
-            for item in drain():
-                self._outcome(item)
-        except Exception:
-            log.exception("paper outcomes")
 
     def _outcome(self, item: Any) -> None:
         pnl = getattr(item, "pnl_usd", None)
