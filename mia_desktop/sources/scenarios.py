@@ -280,6 +280,10 @@ class Iceberg(_Flow):
     displayed = (60, 150)
     duration_s = 20.0
 
+    def activate(self, sim: MarketSimulator, t_us: int) -> None:
+        super().activate(sim, t_us)
+        self.steady(sim, self.side.opposite)
+
 
 class Squeeze(Scenario):
     """The thin side's first 5 levels drain to ~12 % within ~1.5 s while the other side holds and the

@@ -223,14 +223,11 @@ class MarketSimulator:
             new_bb = self.best_bid - 1 if side is Side.BID else self.best_bid + 1
             pin = self._active.pin if self._active is not None else None
             blocked = self._owned(side, price) or (pin is not None and not pin[0] <= new_bb <= pin[1])
-            if blocked:
-                if sweep:
-                    return
-                size = q - 1
-            else:
+            if not blocked:
                 self._trade(price, q, side, ts)
                 self._move(side, ts)
-                return
+            # blocked: the order does not happen (draining the touch to 1 lot would thin that side)
+            return
         if size <= 0:
             return
         self._trade(price, size, side, ts)
