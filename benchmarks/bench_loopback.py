@@ -7,7 +7,7 @@ child process (decode + conversion to DepthBatch events) and counts the depth ro
 Reported: depth updates per second end to end (client clock, first to last update), the ratio to
 the issue's 100,000/s target, loss (sent - received, must be 0) and MB/s on the wire.
 
-    python benchmarks/bench_loopback.py             # binary 140 / binary 106 / compact JSON
+    python benchmarks/bench_loopback.py     # binary 140 / binary 106 / compact JSON / 20-row batches
     python benchmarks/bench_loopback.py --rows 3000000 --encodings binary
 """
 
@@ -81,6 +81,17 @@ def make_stream(rows: int) -> tuple[DepthBatch, list[DepthBatch]]:
     return snap, batches
 
 
+def rechunk(batches: list[DepthBatch], rows: int) -> list[DepthBatch]:
+    """The same updates in batches of `rows` (BATCH_END on each batch's last row)."""
+    allrows = np.concatenate([b.records for b in batches])
+    out = []
+    for i in range(0, len(allrows), rows):
+        part = allrows[i:i + rows].copy()
+        part["flags"][-1] |= 1
+        out.append(DepthBatch("ES", part))
+    return out
+
+
 async def serve_once(encoding: str, flags: int, snap: DepthBatch,
                      batches: list[DepthBatch]) -> dict[str, float]:
     feed = BurstFeed(batches, snap)
@@ -137,7 +148,7 @@ def client_main(port: int, encoding: str, flags: int, expected: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_500_000)
-    ap.add_argument("--encodings", default="binary140,binary106,compact")
+    ap.add_argument("--encodings", default="binary140,binary106,compact,small140")
     ap.add_argument("--client", nargs=4, metavar=("PORT", "ENC", "FLAGS", "N"))
     a = ap.parse_args()
     if a.client:
@@ -150,13 +161,15 @@ def main() -> None:
     print(f"stream: {total:,} depth updates in {len(batches):,} batches (mean {mean:.0f} rows), "
           f"generated in {time.perf_counter() - t:.1f} s")
     runs = {"binary140": ("binary", 0x80), "binary106": ("binary", 0), "json140": ("json", 0x80),
-            "compact": ("compact", 0)}
+            "compact": ("compact", 0), "small140": ("binary", 0x80)}
     head = ("mode", "updates/s", "vs 100k", "sent", "received", "loss", "MB/s")
     print("{:>10} {:>12} {:>8} {:>10} {:>10} {:>6} {:>7}".format(*head))
     for name in a.encodings.split(","):
         enc, flags = runs[name]
         n = total if enc == "binary" else min(total, 300_000)  # JSON is slower: a shorter run
         sub = batches[:int(np.searchsorted(np.cumsum([len(b) for b in batches]), n)) + 1]
+        if name == "small140":  # the default simulator rate gives ~20-row batches: per-event costs
+            sub = rechunk(sub[:len(sub) // 4], 20)
         r = asyncio.run(serve_once(enc, flags, snap, sub))
         span = max(r["last"] - r["first"], 1e-9)
         rate = r["rows"] / span
