@@ -167,3 +167,14 @@ def test_simulator_feed_paces_es_nq_and_vix_in_real_time() -> None:
     assert any(isinstance(e, VixReading) for e in got)
     rows = sum(len(e) for e in got if isinstance(e, DepthBatch))
     assert 1000 < rows < 4000  # ~1000/s per symbol for ~1.2 s: real-time pacing
+
+
+def test_push_flow_leans_the_aggressors_for_a_while() -> None:
+    sim = MarketSimulator("ES", seed=6)
+    sim.advance(1_000_000)
+    sim.push_flow("short", 20.0)
+    leaned = [e for e in sim.advance(20_000_000) if isinstance(e, Trade)]
+    after = [e for e in sim.advance(60_000_000) if isinstance(e, Trade)]
+    sells = sum(t.aggressor is Side.BID for t in leaned) / len(leaned)
+    assert sells > 0.8
+    assert 0.2 < sum(t.aggressor is Side.BID for t in after) / len(after) < 0.8

@@ -2,10 +2,11 @@
 
 How this works: `start()` launches a daemon thread that owns a fresh asyncio loop, builds a
 SimulatorFeed (ES, NQ, VIX) and a DtcServer on a free loopback port, and returns the port once the
-server listens. A planter task makes the demo lively: within the first ~2 s it plants a wall on
-each of ES and NQ (ask side, short) and lifts VIX by ~5 points (a rising regime, also short), so
-the GUI shows patterns within seconds and the families can agree; after that one random scenario
-(pattern, side, symbol) every 20-40 s. `stop()` closes everything and joins the thread.
+server listens. A planter task makes the demo lively: within the first ~2 s it plants a 2500-lot
+ask wall 3 ticks up on each of ES and NQ with sellers leaning on the bid, and lifts VIX by ~5
+points (a rising regime): DOM, microstructure and VIX agree on short, so the GUI shows a signal
+within ~5 s. After that one random scenario (pattern, side, symbol) every 20-40 s, with the order
+flow leaning its way for 15 s. `stop()` closes everything and joins the thread.
 Generating the market never runs on the GUI thread.
 """
 
@@ -24,6 +25,8 @@ from mia_desktop.sources.scenarios import PATTERNS, PlantedScenario
 from mia_desktop.sources.sim_feed import SimulatorFeed
 
 log = logging.getLogger(__name__)
+
+_OWN_FLOW = frozenset({"iceberg", "absorption"})  # these bring their own aggressive flow
 
 
 class DemoServer:
@@ -105,8 +108,10 @@ class DemoServer:
     async def _plant(self, feed: SimulatorFeed) -> None:
         rng = random.Random(self.seed)
         await asyncio.sleep(self.first_plant_s)
+        # the opening act: a big ask wall 3 ticks up, sellers leaning on the bid and VIX rising —
+        # DOM, microstructure and VIX agree, so a (often elite) short signal shows within ~5 s
         for sym in feed.sims:
-            self._safe_plant(feed, sym, "wall", Side.ASK)
+            self._safe_plant(feed, sym, "wall", Side.ASK, distance=3, size=2500)
         if feed.vix is not None and self.vix_lift:
             feed.vix.spike(self.vix_lift)
         while True:
@@ -114,9 +119,12 @@ class DemoServer:
             sym = rng.choice(list(feed.sims))
             self._safe_plant(feed, sym, rng.choice(PATTERNS), rng.choice([Side.BID, Side.ASK]))
 
-    def _safe_plant(self, feed: SimulatorFeed, symbol: str, pattern: str, side: Side) -> None:
+    def _safe_plant(self, feed: SimulatorFeed, symbol: str, pattern: str, side: Side,
+                    **params: float) -> None:
         try:
-            g = feed.plant(symbol, pattern, side)
+            g = feed.plant(symbol, pattern, side, **params)
+            if pattern not in _OWN_FLOW:  # the order flow leans the scenario's way for a while
+                feed.sims[symbol].push_flow(g.direction, 15.0)
             log.info("demo: planted %s %s on %s (%s)", pattern, side.name.lower(), symbol, g.direction)
         except Exception:
             log.exception("demo: could not plant %s on %s", pattern, symbol)

@@ -94,6 +94,7 @@ class MarketSimulator:
                 p = self._level_price(side, i)
                 self._new_level(side, p, i)
         self._bias = 0.0
+        self._push = (0.0, 0)  # (extra bias, until_us): a demo's one-sided flow
         self._traded: dict[tuple[int, int], deque[tuple[int, int]]] = {}  # (side, price) -> 30 s of trades
         self._volume_cap = 380 * self.style.size_scale
         # 60 s of top-5 depth per side, sampled every 100 ms (what a squeeze is measured against)
@@ -332,7 +333,8 @@ class MarketSimulator:
         for i in range(n + 1):
             if i == n and not sweep:
                 break
-            side = Side.BID if rng.random() < 0.5 - self._bias else Side.ASK  # bias > 0: buyers lift
+            bias = self._bias + (self._push[0] if t0 < self._push[1] else 0.0)
+            side = Side.BID if rng.random() < 0.5 - bias else Side.ASK  # bias > 0: buyers lift
             size = 1 + int(min(rng.lognormal(math.log(1.2 * max(scale, 0.5)), 1.0), 150 * scale))
             self._hit(side, size, int(times[i]), sweep=(i == n), limited=True)
 
@@ -411,6 +413,12 @@ class MarketSimulator:
         dur = int(sc.p("duration_s", sc.duration_s) * 1e6)
         return PlantedScenario(name, direction_for(name, Side(side)), Side(side), self.best_bid, at, at + dur,
                                self.symbol, dict(sc.params))
+
+    def push_flow(self, direction: str, seconds: float, strength: float = 0.4) -> None:
+        """Tilt background aggression for a while (demo): 'long' = buyers lift offers, 'short' =
+        sellers hit bids; strength 0.4 makes ~90 % of trades one-sided. Not part of ground truth."""
+        sign = 1.0 if direction == "long" else -1.0
+        self._push = (sign * min(abs(strength), 0.45), self._t + int(seconds * 1e6))
 
     @property
     def busy(self) -> bool:
