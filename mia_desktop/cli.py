@@ -15,12 +15,16 @@ from mia_desktop.__version__ import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mia-desktop", description="MIA Desktop — order-flow companion for Sierra Chart.")
+    p = argparse.ArgumentParser(prog="mia-desktop",
+                                description="MIA Desktop — order-flow companion for Sierra Chart.")
     p.add_argument("--version", action="version", version=f"mia-desktop {__version__}")
     p.add_argument("--quit-after", type=float, metavar="N", help="GUI: run N seconds then exit 0")
-    p.add_argument("--screenshot", metavar="FILE.png", help="GUI: save a screenshot of the main window before quitting")
-    p.add_argument("--config-dir", metavar="DIR", help="settings/journal folder (default: the platformdirs folders)")
-    p.add_argument("--demo", action="store_true", help="GUI: run the built-in demo even if instances are configured")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="GUI: save a screenshot of the main window before quitting")
+    p.add_argument("--config-dir", metavar="DIR",
+                   help="settings/journal folder (default: the platformdirs folders)")
+    p.add_argument("--demo", action="store_true",
+                   help="GUI: run the built-in demo even if instances are configured")
     p.add_argument("--renderer", choices=["auto", "gpu", "cpu"], help="GUI: force the heatmap renderer")
     sub = p.add_subparsers(dest="command")
 
