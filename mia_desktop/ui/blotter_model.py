@@ -138,7 +138,7 @@ class BlotterModel(QAbstractTableModel):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and col == COL["Patterns"]:
-            return "\n".join(f"{p.family}/{p.pattern} {p.direction} @ {p.price:g}" for p in sig.patterns)
+            return "\n".join(f"{p.family}/{p.pattern} {p.direction} @ {p.price:.2f}" for p in sig.patterns)
         return None
 
     def _display(self, row: BlotterRow, col: int) -> str:

@@ -178,7 +178,10 @@ def patch_from_history(view: Any, sig: Signal, tick_size: float, *, before_s: fl
 
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+        # prices must keep their ticks (4807.75, not 4808): no significant-digit rounding above 1
+        if abs(v) >= 1e6:
+            return f"{v:,.0f}"
+        return f"{v:.4f}".rstrip("0").rstrip(".") if abs(v) >= 1 else f"{v:.4g}"
     if isinstance(v, dict):
         return ", ".join(f"{k}={_fmt(x)}" for k, x in v.items())
     if isinstance(v, list | tuple):

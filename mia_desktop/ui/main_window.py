@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
         for ev in events[-max_items:]:
             when = datetime.fromtimestamp(ev.ts_us / 1e6).strftime("%H:%M:%S")
             arrow = {"long": "▲", "short": "▼"}.get(ev.direction, "•")
-            item = QListWidgetItem(f"{when} {ev.instrument:<3} {arrow} {ev.pattern}  {ev.price:g}")
+            item = QListWidgetItem(f"{when} {ev.instrument:<3} {arrow} {ev.pattern}  {ev.price:.2f}")
             item.setForeground(theme.qcolor(theme.LONG if ev.direction == "long" else
                                             theme.SHORT if ev.direction == "short" else theme.NEUTRAL))
             item.setToolTip(f"{ev.family}/{ev.pattern} strength {ev.strength:.2f} "
