@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from signal_factory import make_signal
 
 from mia_desktop.ui.blotter_model import COL, BlotterModel
 from mia_desktop.ui.details_dialog import _fmt
-from signal_factory import make_signal
 
 
 def test_evidence_numbers_keep_tick_precision() -> None:
