@@ -22,3 +22,15 @@ def test_blotter_pattern_tooltip_shows_quarter_ticks(qtbot) -> None:
     model.add_signals([sig])
     tip = model.data(model.index(0, COL["Patterns"]), Qt.ItemDataRole.ToolTipRole)
     assert "@ 17001.25" in tip
+
+
+def test_sizing_text_says_why_atr_is_missing() -> None:
+    from dataclasses import replace
+
+    from mia_desktop.ui.details_dialog import sizing_lines
+
+    sig = make_signal(1)
+    no_atr = replace(sig, sizing_breakdown={**sig.sizing_breakdown, "atr14_ticks": None})
+    text = "\n".join(sizing_lines(no_atr))
+    assert "None" not in text and "fewer than 14 closed bars" in text
+    assert "ATR14 11.5 ticks" in "\n".join(sizing_lines(sig))

@@ -234,8 +234,10 @@ def sizing_lines(sig: Signal) -> list[str]:
                      f"ticks × {_fmt(bd.get('tick_value', 0))} $)) = {bd.get('risk_cap')}; "
                      f"max {bd.get('max_contracts')}")
         lines.append(f"contracts = {sig.contracts} (limited by {bd.get('limited_by', '?')})")
+        atr = bd.get("atr14_ticks")
+        atr_text = f"ATR14 {_fmt(atr)} ticks" if atr is not None else "ATR14 n/a: fewer than 14 closed bars"
         lines.append(f"stop = {bd.get('stop_formula', 'stop')} = {bd.get('stop_ticks')} ticks"
-                     f" (ATR14 {bd.get('atr14_ticks')} ticks); risk {_fmt(bd.get('risk_usd', 0))} $")
+                     f" ({atr_text}); risk {_fmt(bd.get('risk_usd', 0))} $")
     else:
         lines = [f"{k}: {_fmt(v)}" for k, v in bd.items()]
     risk_pts = abs(sig.entry - sig.stop)
