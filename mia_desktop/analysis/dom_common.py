@@ -47,6 +47,7 @@ class DomFrame:
     _maps: list[dict[int, float] | None] = field(default_factory=lambda: [None, None])
     _sorted: dict[tuple[int, int], list[float]] = field(default_factory=dict)
     _flow: tuple[dict[int, float], dict[int, float]] | None = None
+    _hmax: dict[tuple[int, int], float] = field(default_factory=dict)
 
     @classmethod
     def from_book(cls, now_us: int, book: BookLike, levels: int, trades: Sequence[Trade] = ()) -> DomFrame:
@@ -98,6 +99,16 @@ class DomFrame:
         v = self._sorted.get(key)
         if v is None:
             v = self._sorted[key] = sorted(self.sz[side][:n])
+        return v
+
+    def head_max(self, side: int, n: int) -> float:
+        """The largest size among the first n levels of a side, 0.0 when it has none (cached:
+        wall and spoofing both ask, and usually nothing there is big enough to look further)."""
+        key = (side, n)
+        v = self._hmax.get(key)
+        if v is None:
+            sz = self.sz[side]
+            v = self._hmax[key] = max(sz[:n]) if sz and n > 0 else 0.0
         return v
 
     def median(self, side: int, n: int) -> float:

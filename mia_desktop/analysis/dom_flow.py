@@ -69,47 +69,57 @@ class IcebergDetector:
                     if c is not None and c >= now:   # the same iceberg still trading: stay quiet
                         cool[price] = now + win
         book = f.book
+        min_vol = p.iceberg_min_volume
+        ratio = p.iceberg_ratio
         for side in (0, 1):
             tracks = self._t[side]
             if not tracks:
                 continue
             cool = self._cool[side]
             px, sz = f.px[side], f.sz[side]
-            for price, t in list(tracks.items()):
+            gone: list[int] = []
+            for price, t in tracks.items():
                 vq = t.vol
-                while vq and vq[0][0] < cut:
-                    t.vol_sum -= vq.popleft()[1]
+                if vq and vq[0][0] < cut:
+                    s = t.vol_sum
+                    while vq and vq[0][0] < cut:
+                        s -= vq.popleft()[1]
+                    t.vol_sum = s
                 if not vq:
-                    del tracks[price]
+                    gone.append(price)
                     continue
-                try:
+                if price in px:
                     cur = sz[px.index(price)]
-                except ValueError:
+                else:
                     cur = float(book.size_at(Side(side), price)) if book is not None else 0.0
                 if cur <= 0:   # traded through (or pulled): the level no longer stands
-                    del tracks[price]
+                    gone.append(price)
                     cool.pop(price, None)
                     continue
                 d = t.disp
-                while d and d[0][0] < cut:
-                    d.popleft()
-                while d and d[-1][1] <= cur:
-                    d.pop()
+                if d:
+                    if d[0][0] < cut:
+                        while d and d[0][0] < cut:
+                            d.popleft()
+                    while d and d[-1][1] <= cur:
+                        d.pop()
                 d.append((now, cur))
                 traded = t.vol_sum
-                if traded < p.iceberg_min_volume:
+                if traded < min_vol:
                     continue
                 shown = d[0][1]
-                if traded >= p.iceberg_ratio * shown and cool.get(price, -1) < now:
+                if traded >= ratio * shown and cool.get(price, -1) < now:
                     cool[price] = now + win
                     out.append(self.make(
                         now, "dom", "iceberg", SIDE_DIRECTION[side], price,
-                        grade(traded / max(p.iceberg_ratio * shown, 1e-9), p.grade_base, p.grade_full),
-                        grade(traded / p.iceberg_min_volume, p.confidence_base, p.grade_full),
+                        grade(traded / max(ratio * shown, 1e-9), p.grade_base, p.grade_full),
+                        grade(traded / min_vol, p.confidence_base, p.grade_full),
                         {"side": SIDE_NAME[side], "traded": traded, "max_displayed": shown,
                          "displayed_now": cur, "window_s": win / 1e6}))
                     vq.clear()
                     t.vol_sum = 0.0
+            for price in gone:   # deleted after the pass: the others' order and state are unchanged
+                del tracks[price]
             if len(cool) > 64:
                 for k in [k for k, v in cool.items() if v < now]:
                     del cool[k]
@@ -135,10 +145,9 @@ class AbsorptionDetector:
         self._into: tuple[deque[tuple[int, int, float]], deque[tuple[int, int, float]]] = (deque(), deque())
         self._into_sum = [0.0, 0.0]
         self._by_price: tuple[dict[int, float], dict[int, float]] = ({}, {})
-        self._best: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
-        # monotonic deques of the side's best price over the window: lowest at [0], highest at [0]
-        self._lo: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
-        self._hi: tuple[deque[tuple[int, int]], deque[tuple[int, int]]] = (deque(), deque())
+        # (time, best bid, best ask) over the window, one entry per analysis; its range and first
+        # value are read only when the volume rules pass (rare), so a quiet analysis pays one append
+        self._bests: deque[tuple[int, int | None, int | None]] = deque()
         self._all: deque[tuple[int, float]] = deque()
         self._all_sum = 0.0
         self._recent: deque[tuple[int, float]] = deque()
@@ -150,76 +159,83 @@ class AbsorptionDetector:
         now = f.now_us
         if self._start is None:
             self._start = now
-        cut = now - p.absorption_window_us
+        win = p.absorption_window_us
+        cut = now - win
+        into_sum = self._into_sum
         if f.trades:
             total = 0.0
             for s, fl in enumerate(f.flow()):
+                if not fl:
+                    continue
                 into, bp = self._into[s], self._by_price[s]
+                acc = into_sum[s]
                 for price, size in fl.items():
                     into.append((now, price, size))
                     bp[price] = bp.get(price, 0.0) + size
                     total += size
-                    self._into_sum[s] += size
+                    acc += size
+                into_sum[s] = acc
             self._all.append((now, total))
             self._all_sum += total
             self._recent.append((now, total))
             self._recent_sum += total
-        bcut = now - p.absorption_baseline_us
-        while self._all and self._all[0][0] < bcut:
-            self._all_sum -= self._all.popleft()[1]
-        while self._recent and self._recent[0][0] < cut:
-            self._recent_sum -= self._recent.popleft()[1]
+        q = self._all
+        if q and q[0][0] < now - p.absorption_baseline_us:
+            bcut = now - p.absorption_baseline_us
+            while q and q[0][0] < bcut:
+                self._all_sum -= q.popleft()[1]
+        q = self._recent
+        if q and q[0][0] < cut:
+            while q and q[0][0] < cut:
+                self._recent_sum -= q.popleft()[1]
+        bests = self._bests
+        best_ba = f.best
+        bests.append((now, best_ba[0], best_ba[1]))
+        while bests[0][0] < cut:
+            bests.popleft()
         out: list[PatternEvent] = []
+        min_vol = p.absorption_min_volume
         for side in (0, 1):
-            into, bests, lo_q, hi_q = self._into[side], self._best[side], self._lo[side], self._hi[side]
-            bp = self._by_price[side]
-            while into and into[0][0] < cut:
-                _, px, v = into.popleft()
-                self._into_sum[side] -= v
-                left = bp[px] - v
-                if left > 1e-9:
-                    bp[px] = left
-                else:
-                    del bp[px]
-            while bests and bests[0][0] < cut:
-                bests.popleft()
-            while lo_q and lo_q[0][0] < cut:
-                lo_q.popleft()
-            while hi_q and hi_q[0][0] < cut:
-                hi_q.popleft()
-            best = f.best[side]
-            if best is None:
+            into = self._into[side]
+            if into and into[0][0] < cut:
+                bp = self._by_price[side]
+                acc = into_sum[side]
+                while into and into[0][0] < cut:
+                    _, px, v = into.popleft()
+                    acc -= v
+                    left = bp[px] - v
+                    if left > 1e-9:
+                        bp[px] = left
+                    else:
+                        del bp[px]
+                into_sum[side] = acc
+            best = best_ba[side]
+            if best is None or into_sum[side] < min_vol:
                 continue
-            bests.append((now, best))
-            while lo_q and lo_q[-1][1] >= best:
-                lo_q.pop()
-            lo_q.append((now, best))
-            while hi_q and hi_q[-1][1] <= best:
-                hi_q.pop()
-            hi_q.append((now, best))
-            if self._into_sum[side] < p.absorption_min_volume:
+            span = min(now - self._start, p.absorption_baseline_us) - win
+            if span < win:
                 continue
-            span = min(now - self._start, p.absorption_baseline_us) - p.absorption_window_us
-            if span < p.absorption_window_us:
+            avg = max(self._all_sum - self._recent_sum, 0.0) * win / span
+            if into_sum[side] < p.absorption_ratio * avg:
                 continue
-            avg = max(self._all_sum - self._recent_sum, 0.0) * p.absorption_window_us / span
-            if self._into_sum[side] < p.absorption_ratio * avg:
-                continue
-            anchor = bests[0][1]
-            lo, hi = lo_q[0][1], hi_q[0][1]
+            held = [e[side + 1] for e in bests]
+            held_v = [x for x in held if x is not None]
+            anchor = held_v[0]
+            lo, hi = min(held_v), max(held_v)
             if hi - lo > p.absorption_max_giveway_ticks:
                 continue
+            bp = self._by_price[side]
             vol = sum(v for px, v in bp.items() if lo <= px <= hi)
-            if vol >= p.absorption_min_volume and vol >= p.absorption_ratio * avg:
+            if vol >= min_vol and vol >= p.absorption_ratio * avg:
                 out.append(self.make(
                     now, "dom", "absorption", SIDE_DIRECTION[side], best,
                     grade(vol / max(p.absorption_ratio * avg, 1e-9), p.grade_base, p.grade_full),
-                    grade(vol / p.absorption_min_volume, p.confidence_base, p.grade_full),
+                    grade(vol / min_vol, p.confidence_base, p.grade_full),
                     {"side": SIDE_NAME[side], "volume": vol, "avg_window_volume": round(avg, 2),
-                     "anchor": anchor, "best": best, "window_s": p.absorption_window_us / 1e6}))
+                     "anchor": anchor, "best": best, "window_s": win / 1e6}))
                 into.clear()
                 bp.clear()
-                self._into_sum[side] = 0.0
+                into_sum[side] = 0.0
         return out
 
 

@@ -32,15 +32,17 @@ class WallDetector:
     def update(self, f: DomFrame) -> list[PatternEvent]:
         p = self.p
         out: list[PatternEvent] = []
+        n = p.depth_levels
+        floor = max(p.wall_min_size, p.min_size_threshold)
         for side in (0, 1):
-            since, fired = self._since[side], self._fired[side]
-            sizes = f.sz[side][: p.depth_levels]
-            floor = max(p.wall_min_size, p.min_size_threshold)
-            if not sizes or max(sizes) < floor:
+            if f.head_max(side, n) < floor:   # no level can qualify: only forget what stood
+                since = self._since[side]
                 if since:
                     since.clear()
-                    fired.clear()
+                    self._fired[side].clear()
                 continue
+            since, fired = self._since[side], self._fired[side]
+            sizes = f.sz[side][:n]
             med = f.median(side, p.depth_levels)
             thr = max(floor, p.wall_ratio * med)
             prices = f.px[side]
@@ -169,13 +171,16 @@ class SpoofDetector:
         p = self.p
         out: list[PatternEvent] = []
         big_floor = max(p.wall_min_size, p.min_size_threshold)
+        n = p.depth_levels
         for side in (0, 1):
             track, expired = self._track[side], self._expired[side]
-            sizes = f.sz[side][: p.depth_levels]
+            big = f.head_max(side, n) >= big_floor
+            if not (big or track or expired):
+                continue   # nothing big now, nothing tracked: nothing can change or fire
             prices = f.px[side]
             best = f.best[side]
-            if sizes and max(sizes) >= big_floor:
-                for i, s in enumerate(sizes):
+            if big:
+                for i, s in enumerate(f.sz[side][:n]):
                     if s >= big_floor:
                         price = prices[i]
                         t = track.get(price)
@@ -193,11 +198,14 @@ class SpoofDetector:
             if not track:
                 continue
             if f.trades:
-                for tr in f.trades:
-                    if int(tr.aggressor) == side:
-                        t = track.get(tr.price)
-                        if t is not None:
-                            t.traded += tr.size
+                # sizes are whole contracts, so the interval's per-price sum adds up exactly as
+                # trade-by-trade additions would
+                fl = f.flow()[side]
+                if fl:
+                    for price, t in track.items():
+                        v = fl.get(price)
+                        if v is not None:
+                            t.traded += v
             for price in list(track):
                 t = track[price]
                 if best is not None:
