@@ -29,7 +29,7 @@ TABLE = {  # field: (scalping, production, development, budget) — SIGNALS.md
 }
 
 
-@pytest.mark.parametrize("i,name", enumerate(["scalping", "production", "development", "budget"]))
+@pytest.mark.parametrize("i,name", list(enumerate(["scalping", "production", "development", "budget"])))
 def test_builtin_profiles_match_the_table(i: int, name: str) -> None:
     p = get_profile(name)
     for f, vals in TABLE.items():
