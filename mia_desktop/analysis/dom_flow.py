@@ -88,9 +88,9 @@ class IcebergDetector:
                 if not vq:
                     gone.append(price)
                     continue
-                if price in px:
+                try:
                     cur = sz[px.index(price)]
-                else:
+                except ValueError:
                     cur = float(book.size_at(Side(side), price)) if book is not None else 0.0
                 if cur <= 0:   # traded through (or pulled): the level no longer stands
                     gone.append(price)
@@ -263,25 +263,34 @@ class SqueezeDetector:
         p = self.p
         now = f.now_us
         cut = now - p.squeeze_avg_window_us
-        depth = (sum(f.sz[0][: p.squeeze_levels]), sum(f.sz[1][: p.squeeze_levels]))
+        n = p.squeeze_levels
+        sz = f.sz
+        depth = (sum(sz[0][:n]), sum(sz[1][:n]))
+        sums, dq = self._sum, self._d
         avg = [0.0, 0.0]
         for s in (0, 1):
-            d = self._d[s]
-            d.append((now, depth[s]))
-            self._sum[s] += depth[s]
+            d = dq[s]
+            v = depth[s]
+            d.append((now, v))
+            acc = sums[s] + v
             while d[0][0] < cut:
-                self._sum[s] -= d.popleft()[1]
-            avg[s] = self._sum[s] / len(d)
+                acc -= d.popleft()[1]
+            sums[s] = acc
+            avg[s] = acc / len(d)
         out: list[PatternEvent] = []
-        warm = now - self._d[0][0][0] >= p.squeeze_avg_window_us // 2
+        armed = self._armed
+        keep = 1.0 - p.squeeze_drop
+        hold = p.squeeze_hold
         for thin in (0, 1):
-            other = 1 - thin
-            line = (1.0 - p.squeeze_drop) * avg[thin]
-            if depth[thin] >= p.squeeze_hold * avg[thin]:
-                self._armed[thin] = True   # back to normal depth: a new squeeze may fire
-            if depth[thin] > line:
+            dt, at = depth[thin], avg[thin]
+            if dt >= hold * at:
+                armed[thin] = True   # back to normal depth: a new squeeze may fire
+            line = keep * at
+            if dt > line:
                 continue
-            if not (warm and self._armed[thin] and f.spread() == p.squeeze_spread_ticks):
+            other = 1 - thin
+            warm = now - dq[0][0][0] >= p.squeeze_avg_window_us // 2
+            if not (warm and armed[thin] and f.spread() == p.squeeze_spread_ticks):
                 continue
             tot = depth[thin] + depth[other]
             imb = (depth[other] - depth[thin]) / tot if tot > 0 else 0.0

@@ -9,7 +9,6 @@ Parameters are read from `self.p` (a DomParams) so the pipeline can swap in auto
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 
 from mia_desktop.analysis.dom_common import SIDE_DIRECTION, SIDE_NAME, DomFrame, EventFactory, grade
@@ -108,22 +107,26 @@ class LadderDetector:
     def update(self, f: DomFrame) -> list[PatternEvent]:
         p = self.p
         out: list[PatternEvent] = []
+        nvis, kmin = p.ladder_visible_levels, p.ladder_min_levels
         for side in (0, 1):
-            since, fired = self._since[side], self._fired[side]
-            sizes = f.sz[side][: p.ladder_visible_levels]
             found = None
             med = 0.0
-            if len(sizes) >= p.ladder_min_levels:
-                med = f.median(side, p.ladder_visible_levels)
+            ordered = f.sorted_sizes(side, nvis)
+            k = len(ordered)
+            if k >= kmin:
+                h = k // 2
+                med = ordered[h] if k % 2 else (ordered[h - 1] + ordered[h]) / 2.0
                 thr = max(p.ladder_ratio * med, p.min_size_threshold)
-                ordered = f.sorted_sizes(side, p.ladder_visible_levels)
-                if len(ordered) - bisect_left(ordered, thr) >= p.ladder_min_levels:
-                    found = self._find(f.px[side], sizes, thr)
+                if ordered[k - kmin] >= thr:   # at least kmin levels reach the threshold
+                    found = self._find(f.px[side], f.sz[side][:nvis], thr)
+            since = self._since[side]
             if found is None:
                 if since:
                     since.clear()
-                    fired.clear()
+                    self._fired[side].clear()
                 continue
+            fired = self._fired[side]
+            sizes = f.sz[side][:nvis]
             start, run, shape = found
             key = f.px[side][start]
             for old in [x for x in since if x != key]:
