@@ -195,6 +195,7 @@ class AbsorptionDetector:
             bests.popleft()
         out: list[PatternEvent] = []
         min_vol = p.absorption_min_volume
+        avg: float | None = None   # -1.0: under one full window of history
         for side in (0, 1):
             into = self._into[side]
             if into and into[0][0] < cut:
@@ -212,11 +213,10 @@ class AbsorptionDetector:
             best = best_ba[side]
             if best is None or into_sum[side] < min_vol:
                 continue
-            span = min(now - self._start, p.absorption_baseline_us) - win
-            if span < win:
-                continue
-            avg = max(self._all_sum - self._recent_sum, 0.0) * win / span
-            if into_sum[side] < p.absorption_ratio * avg:
+            if avg is None:   # the same for both sides: worked out once, when first needed
+                span = min(now - self._start, p.absorption_baseline_us) - win
+                avg = -1.0 if span < win else max(self._all_sum - self._recent_sum, 0.0) * win / span
+            if avg < 0.0 or into_sum[side] < p.absorption_ratio * avg:
                 continue
             held = [e[side + 1] for e in bests]
             held_v = [x for x in held if x is not None]

@@ -117,7 +117,7 @@ class LadderDetector:
                 h = k // 2
                 med = ordered[h] if k % 2 else (ordered[h - 1] + ordered[h]) / 2.0
                 thr = max(p.ladder_ratio * med, p.min_size_threshold)
-                if ordered[k - kmin] >= thr:   # at least kmin levels reach the threshold
+                if kmin <= 0 or ordered[k - kmin] >= thr:   # >= kmin levels reach the threshold
                     found = self._find(f.px[side], f.sz[side][:nvis], thr)
             since = self._since[side]
             if found is None:
