@@ -80,12 +80,16 @@ class IcebergDetector:
             gone: list[int] = []
             for price, t in tracks.items():
                 vq = t.vol
-                if vq and vq[0][0] < cut:
-                    s = t.vol_sum
-                    while vq and vq[0][0] < cut:
-                        s -= vq.popleft()[1]
-                    t.vol_sum = s
-                if not vq:
+                try:
+                    if vq[0][0] < cut:
+                        s = t.vol_sum
+                        while vq and vq[0][0] < cut:
+                            s -= vq.popleft()[1]
+                        t.vol_sum = s
+                        if not vq:
+                            gone.append(price)
+                            continue
+                except IndexError:   # emptied when it fired and nothing traded there since
                     gone.append(price)
                     continue
                 try:

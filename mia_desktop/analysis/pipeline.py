@@ -49,6 +49,7 @@ class DomSuite:
         self.detectors: list[_DomDetector] = [
             IcebergDetector(params, make), WallDetector(params, make), LadderDetector(params, make),
             SpoofDetector(params, make), AbsorptionDetector(params, make), SqueezeDetector(params, make)]
+        self._updates = [d.update for d in self.detectors]   # bound once: this runs every analysis
 
     def set_params(self, params: DomParams) -> None:
         for d in self.detectors:
@@ -56,8 +57,8 @@ class DomSuite:
 
     def update(self, f: DomFrame) -> list[PatternEvent]:
         out: list[PatternEvent] = []
-        for d in self.detectors:
-            ev = d.update(f)
+        for upd in self._updates:
+            ev = upd(f)
             if ev:
                 out += ev
         return out
