@@ -125,8 +125,61 @@ class LogWriter(io.TextIOBase):
 
 class _RotatingFile(logging.handlers.RotatingFileHandler):
     """A rotating file that keeps logging when a rollover cannot rename (Windows: another process,
-    e.g. a second copy of the app or a virus scanner, has the file open). It tries again after
-    another `maxBytes` instead of failing on every record."""
+    e.g. a second copy of the app or a virus scanner, has the file open).
+
+    How this works: `base_bytes` is the configured cap. After a failed rollover the handler keeps
+    writing to the same file and tries again once the file has grown by a bounded margin
+    (`base_bytes // 4`), so a locked file costs one rename attempt per margin, not one per record.
+    A successful rollover puts the cap back to `base_bytes`. The file never grows past
+    `HARD_FACTOR * base_bytes`: once it would, new records are dropped (counted in `dropped`, with a
+    rollover retry every `RETRY_EVERY` drops) until a rollover succeeds; the first record after that
+    is preceded by a line saying how many were lost. We drop rather than
+    truncate because truncating would destroy the oldest, usually most useful, part of the story
+    (the start-up and the first error) while the file is locked for rename by someone else anyway.
+    """
+
+    HARD_FACTOR = 2
+    RETRY_EVERY = 50  # dropped records between rollover retries once the file is at the hard bound
+
+    def __init__(self, filename: str | os.PathLike[str], maxBytes: int, backupCount: int,
+                 encoding: str | None = None) -> None:
+        super().__init__(filename, maxBytes=maxBytes, backupCount=backupCount, encoding=encoding)
+        self.base_bytes = maxBytes
+        self.margin_bytes = max(1, maxBytes // 4)
+        self.hard_bytes = self.HARD_FACTOR * maxBytes
+        self.dropped = 0
+        self.failed_rollovers = 0
+
+    def _size(self) -> int:
+        if self.stream is None:
+            self.stream = self._open()
+        self.stream.seek(0, 2)  # the file may have been reopened in append mode: find its end
+        return int(self.stream.tell())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed_rollovers:
+            super().emit(record)  # the normal path; a failed rollover inside sets failed_rollovers
+            return
+        try:
+            need = len(self.format(record).encode("utf-8")) + len(self.terminator)
+            size = self._size()
+            at_hard = self.maxBytes >= self.hard_bytes
+            # at the hard bound, retry once per RETRY_EVERY dropped records, not on every record
+            if size + need >= self.maxBytes and (not at_hard or self.dropped % self.RETRY_EVERY == 0):
+                self.doRollover()
+                size = self._size()
+            if self.failed_rollovers and size + need >= self.hard_bytes:
+                self.dropped += 1
+                return
+        except Exception:  # logging must not raise into the caller
+            self.handleError(record)
+            return
+        if self.dropped and not self.failed_rollovers:
+            lost, self.dropped = self.dropped, 0
+            note = logging.LogRecord(__name__, logging.WARNING, __file__, 0,
+                                     "log file was full and locked: %d records dropped", (lost,), None)
+            logging.FileHandler.emit(self, note)
+        logging.FileHandler.emit(self, record)  # no second rollover check: done above
 
     def doRollover(self) -> None:
         try:
@@ -134,7 +187,12 @@ class _RotatingFile(logging.handlers.RotatingFileHandler):
         except OSError:
             if self.stream is None:
                 self.stream = self._open()
-            self.maxBytes += self.maxBytes  # next attempt after as much again (bounded retries)
+            self.failed_rollovers += 1
+            # try again after a bounded margin past the current size, never past the hard bound
+            self.maxBytes = min(self._size() + self.margin_bytes, self.hard_bytes)
+        else:
+            self.failed_rollovers = 0
+            self.maxBytes = self.base_bytes
 
 
 def configure(

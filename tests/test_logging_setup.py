@@ -125,4 +125,54 @@ def test_a_blocked_rollover_keeps_logging(tmp_path: Path, capsys: pytest.Capture
         lg.info("record %03d %s", i, "z" * 40)
     shutdown()
     assert "Logging error" not in capsys.readouterr().err
-    assert "record 059" in path.read_text(encoding="utf-8")  # nothing lost
+    text = path.read_text(encoding="utf-8")
+    assert 500 < path.stat().st_size <= 2 * 500  # kept logging past the cap, but bounded at 2x
+    assert "record 005" in text  # records after the failed rollover still landed
+
+
+class _LockedFile(logging_setup._RotatingFile):
+    """The rename fails, as on Windows when another process holds the log open."""
+
+    locked = True
+    rotate_calls = 0
+
+    def rotate(self, source: str, dest: str) -> None:
+        self.rotate_calls += 1
+        if self.locked:
+            raise PermissionError(13, "The process cannot access the file", source)
+        super().rotate(source, dest)
+
+
+def test_failed_rollover_keeps_a_bounded_file_and_resets_the_cap(tmp_path: Path) -> None:
+    base = 1000
+    path = tmp_path / LOG_FILE_NAME
+    h = _LockedFile(path, maxBytes=base, backupCount=2, encoding="utf-8")
+    h.setFormatter(logging.Formatter("%(message)s"))
+    lg = logging.getLogger("mia_desktop.test.locked")
+    lg.propagate = False
+    lg.addHandler(h)
+    try:
+        caps = []
+        for i in range(300):
+            lg.warning("record %04d %s", i, "y" * 40)
+            caps.append(h.maxBytes)
+        assert max(caps) <= 2 * base  # the retry point never runs away
+        assert path.stat().st_size <= 2 * base  # the file itself is bounded
+        assert h.dropped > 0  # what did not fit was counted
+        assert 1 < h.rotate_calls < 40  # retried after a margin, not on every record
+        assert not (tmp_path / (LOG_FILE_NAME + ".1")).exists()
+        h.locked = False  # the other process lets go
+        for i in range(h.RETRY_EVERY + 1):  # at the hard bound a retry comes once per RETRY_EVERY drops
+            lg.warning("after unlock %d", i)
+            if h.failed_rollovers == 0:
+                break
+        assert h.maxBytes == base  # back to the configured cap
+        assert h.dropped == 0 and h.failed_rollovers == 0
+        assert (tmp_path / (LOG_FILE_NAME + ".1")).exists()
+        text = path.read_text(encoding="utf-8")
+        assert "records dropped" in text and "after unlock" in text
+        assert path.stat().st_size < base
+    finally:
+        lg.removeHandler(h)
+        h.close()
+        lg.propagate = True
