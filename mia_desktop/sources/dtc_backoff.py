@@ -1,5 +1,9 @@
 """Reconnect delays: exponential from `initial_s` to `max_s`, each with ±`jitter` random spread so
-that many clients restarted together do not reconnect in lockstep."""
+that many clients restarted together do not reconnect in lockstep.
+
+The nominal delays run initial_s, initial_s*factor, ... up to max_s and stay there. The jittered
+delay is clamped to max_s afterwards: at the cap the spread is one-sided (max_s*(1-jitter) .. max_s),
+so a delay never exceeds max_s."""
 
 from __future__ import annotations
 
@@ -24,7 +28,12 @@ class Backoff:
         base = self._base
         self._base = min(self._base * self.factor, self.max_s)
         self.attempts += 1
-        return base * (1.0 + self._rng.uniform(-self.jitter, self.jitter))
+        return min(base * (1.0 + self._rng.uniform(-self.jitter, self.jitter)), self.max_s)
+
+    @property
+    def nominal_s(self) -> float:
+        """The un-jittered delay the next `next()` call is based on."""
+        return self._base
 
     def reset(self) -> None:
         """Call once a connection has really delivered data."""
