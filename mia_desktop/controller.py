@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +163,11 @@ class AppController:
 
     def _show_renderer(self) -> None:
         assert self.window is not None
-        names = {str(getattr(p.heatmap, "renderer_name", "none")) for p in self.window.panes.values()}
-        self.window.status.set_renderer(" / ".join(sorted(names)) if names else "—")
+        panes = self.window.panes.values()
+        names = {str(getattr(p.heatmap, "renderer_name", "none")) for p in panes}
+        notes = {str(getattr(p.heatmap, "renderer_note", "") or "") for p in panes} - {""}
+        self.window.status.set_renderer(" / ".join(sorted(names)) if names else "—",
+                                        "; ".join(sorted(notes)))
 
     def _start_instance(self, cfg: InstanceConfig) -> None:
         assert self.bridge is not None and self.window is not None
@@ -212,7 +216,7 @@ class AppController:
                 fb.connect(self._alert_fallback)
             told = getattr(self.alert, "audio_unavailable", None)
             if told is not None:   # said once by the player; the status bar keeps it a while
-                told.connect(lambda text: win.flash_status(text, 15000))
+                told.connect(self._audio_unavailable)
 
     # -- view updates ---------------------------------------------------------------------------
     def _on_patterns(self, name: str, events: list[Any]) -> None:
@@ -263,9 +267,15 @@ class AppController:
         parts.append(f"{runner.cfg.profile} · {src}")
         self.window.set_header(name, "   ".join(parts))
 
+    def _audio_unavailable(self, text: str) -> None:
+        """The player says this once; it is logged once and kept in the status bar a while."""
+        log.warning("%s", text)
+        if self.window is not None:
+            self.window.flash_status(text, 15000, "warn")
+
     def _alert_fallback(self, text: str) -> None:
         assert self.window is not None
-        self.window.flash_status(f"Alert (no audio): {text}", 6000)
+        self.window.flash_status(f"Alert (no audio): {text}", 6000, "alert")
         model = self.window.blotter.model
         if model.row_of(text) is not None:
             model.set_flash(text, True)
@@ -403,10 +413,21 @@ class AppController:
         return bool(ok)
 
     def _quit_after(self) -> None:
+        # runs in a timer slot: an exception here would be swallowed and the app would never quit
         shot = getattr(self.args, "screenshot", None)
-        if shot and not self.screenshot(shot):
-            self.exit_code = 1
-        self.request_quit()
+        try:
+            if shot and not self.screenshot(shot):
+                self._screenshot_failed(shot, "the image could not be written")
+        except Exception as exc:
+            self._screenshot_failed(shot, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.request_quit()
+
+    def _screenshot_failed(self, shot: str | Path, why: str) -> None:
+        log.error("screenshot %s failed: %s", shot, why)
+        with contextlib.suppress(Exception):
+            print(f"mia-desktop: screenshot {shot} failed: {why}", file=sys.stderr, flush=True)
+        self.exit_code = 1
 
     async def run(self) -> int:
         self._done = asyncio.get_event_loop().create_future()

@@ -33,3 +33,19 @@ def test_connected_rates_reconnect_countdown_and_demo(qtbot) -> None:
     assert "CPU" in p.renderer_label.text()
     p.set_instances([])
     assert "ES" not in p._labels
+
+
+def test_messages_levels_and_renderer_note(qtbot) -> None:
+    p = StatusPanel()
+    qtbot.addWidget(p)
+    p.show()
+    p.show_message("Restarted: ES", 0)
+    assert p.message() == "Restarted: ES" and p.message_label.isVisible()
+    p.show_message("Audio alerts unavailable: no audio output device.", 0, "warn")
+    assert "unavailable" in p.message_label.text() and p.message_level == "warn"
+    p.clear_message()
+    assert not p.message_label.isVisible() and p.message() == ""
+    note = "GPU renderer requested but unavailable: no OpenGL context"
+    p.set_renderer("CPU (pyqtgraph)", note)
+    assert "CPU" in p.renderer_label.text() and "GPU renderer requested" in p.renderer_label.text()
+    assert note in p.renderer_label.toolTip()

@@ -86,3 +86,29 @@ def test_ctrl_e_asks_for_a_file_and_exports(qtbot, tmp_path) -> None:
     assert blocker.args == [str(out), 3]
     assert len(out.read_text(encoding="utf-8").splitlines()) == 4
     dlg.close()
+
+
+def test_pattern_tape_items_carry_the_full_text_and_price(qtbot) -> None:
+    import dataclasses
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    ev = dataclasses.replace(make_signal(0).patterns[0], pattern="vix_regime_change", price=20.5)
+    w.add_patterns([ev])
+    item = w.tape.item(0)
+    assert "20.50" in item.text()                      # the price is in the visible text, not elided last
+    assert "vix_regime_change @ 20.50" in item.toolTip()
+    assert "vix_reg_chg" in item.text()
+
+
+def test_flash_status_is_visible_in_the_status_panel(qtbot) -> None:
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.flash_status("Alerts muted", 200)
+    lbl = w.status.message_label
+    assert lbl.isVisible() and lbl.text() == "Alerts muted"
+    assert lbl.visibleRegion().boundingRect().width() > 20     # actually painted, not under the panel
+    qtbot.waitUntil(lambda: not lbl.isVisible(), timeout=3000)   # cleared by its timer
+    w.flash_status("Alert (no audio): sig-1", 5000, "alert")
+    assert lbl.isVisible() and "sig-1" in lbl.text() and "background" in lbl.styleSheet()

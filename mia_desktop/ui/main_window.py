@@ -65,6 +65,17 @@ class Placeholder(QLabel):
         return lambda *a, **k: None
 
 
+_SHORT_WORDS = {"regime": "reg", "change": "chg", "absorption": "absorb", "battle_navale": "BN",
+                "spoofing": "spoof", "exhaustion": "exhaust"}
+
+
+def _short(pattern: str) -> str:
+    """A tape-width pattern label (vix_regime_change -> vix_reg_chg); the tooltip has the full name."""
+    for long_word, short in _SHORT_WORDS.items():
+        pattern = pattern.replace(long_word, short)
+    return pattern
+
+
 def make_heatmap(settings: Any = None, renderer: str | None = None, instrument: Any = None) -> QWidget:
     try:
         from mia_desktop.ui.heatmap.view import HeatmapView
@@ -295,10 +306,13 @@ class MainWindow(QMainWindow):
         for ev in events[-max_items:]:
             when = datetime.fromtimestamp(ev.ts_us / 1e6).strftime("%H:%M:%S")
             arrow = {"long": "▲", "short": "▼"}.get(ev.direction, "•")
-            item = QListWidgetItem(f"{when} {ev.instrument:<3} {arrow} {ev.pattern}  {ev.price:.2f}")
+            # price before the (long) pattern name: if the narrow tape elides, it cuts the name, and
+            # the tooltip always carries the whole line
+            full = f"{when} {ev.instrument} {arrow} {ev.pattern} @ {ev.price:.2f}"
+            item = QListWidgetItem(f"{when} {ev.instrument:<3} {arrow} {ev.price:.2f} {_short(ev.pattern)}")
             item.setForeground(theme.qcolor(theme.LONG if ev.direction == "long" else
                                             theme.SHORT if ev.direction == "short" else theme.NEUTRAL))
-            item.setToolTip(f"{ev.family}/{ev.pattern} strength {ev.strength:.2f} "
+            item.setToolTip(f"{full}\n{ev.family}/{ev.pattern} strength {ev.strength:.2f} "
                             f"confidence {ev.confidence:.2f}\n" +
                             ", ".join(f"{k}={v}" for k, v in ev.evidence.items()))
             self.tape.insertItem(0, item)
@@ -310,8 +324,9 @@ class MainWindow(QMainWindow):
         self.banner_label.setText(text)
         self.banner.show()
 
-    def flash_status(self, text: str, ms: int = 4000) -> None:
-        self.statusBar().showMessage(text, ms)
+    def flash_status(self, text: str, ms: int = 4000, level: str = "info") -> None:
+        # the status panel fills the bar (a permanent widget), so messages go to its own label
+        self.status.show_message(text, ms, level)
 
     # -- details -------------------------------------------------------------------------------
     def open_details(self, sig: TradeSignal) -> DetailsDialog:

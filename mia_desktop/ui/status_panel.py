@@ -3,6 +3,9 @@
 How this works: the bridge calls `update_status` when a source reports a `SourceStatus` and
 `update_stats` at display rate (4 Hz) with messages per second and data age. A reconnect countdown
 is computed from the time the status arrived, so it keeps counting down between reports.
+Short messages ("Alerts muted", "Restarted: …", the audio notice) go to the panel's own message
+label (`show_message`), cleared by a single-shot timer: the panel fills the whole status bar as a
+permanent widget, so QStatusBar.showMessage text would sit underneath it, never seen.
 A rejected subscription shows the server's own text plus the way out (the Sierra Chart files
 source), because Sierra Chart's DTC server refuses CME/CBOE market data by design.
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from mia_desktop.market.events import SourceStatus
@@ -78,7 +81,16 @@ class StatusPanel(QWidget):
         self.renderer_label = QLabel("")
         self.renderer_label.setObjectName("rendererLabel")
         self.renderer_label.setStyleSheet(f"color: {colors.MUTED};")
+        self.message_label = QLabel("")
+        self.message_label.setObjectName("statusMessage")
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setVisible(False)
+        self.message_level = "info"
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.clear_message)
         self._layout.addWidget(self.demo_label)
+        self._layout.addWidget(self.message_label)
         self._labels: dict[str, QLabel] = {}
         self._states: dict[str, _InstanceState] = {}
         self._layout.addWidget(self.renderer_label)
@@ -141,9 +153,37 @@ class StatusPanel(QWidget):
     def state_of(self, name: str) -> str:
         return self._states[name].state
 
+    # -- messages -----------------------------------------------------------------------------
+    def show_message(self, text: str, ms: int = 4000, level: str = "info") -> None:
+        """Show `text` for `ms` milliseconds (0: until replaced). level: info, warn or alert (an
+        alert is drawn as a highlighted block, to be noticed like a sound would be)."""
+        style = {"info": "",
+                 "warn": f"color: {colors.WARN}; font-weight: bold;",
+                 "alert": f"color: #111; background: {colors.WARN}; padding: 0 6px; "
+                          "font-weight: bold; border-radius: 3px;"}.get(level, "")
+        self.message_label.setStyleSheet(style)
+        self.message_label.setText(text)
+        self.message_label.setToolTip(text)
+        self.message_label.setVisible(bool(text))
+        self.message_level = level
+        self._message_timer.stop()
+        if ms > 0:
+            self._message_timer.start(ms)
+
+    def clear_message(self) -> None:
+        self._message_timer.stop()
+        self.message_label.setText("")
+        self.message_label.setVisible(False)
+
+    def message(self) -> str:
+        return self.message_label.text()
+
     # -- renderer / demo ----------------------------------------------------------------------
-    def set_renderer(self, text: str) -> None:
-        self.renderer_label.setText(f"Heatmap: {text}")
+    def set_renderer(self, text: str, note: str = "") -> None:
+        """`note` says why (e.g. why the CPU path was picked); shown after the name and as tooltip."""
+        short = note if len(note) <= 60 else note[:57] + "…"
+        self.renderer_label.setText(f"Heatmap: {text}" + (f" — {short}" if short else ""))
+        self.renderer_label.setToolTip(f"Heatmap renderer: {text}" + (f"\n{note}" if note else ""))
 
     def set_demo(self, on: bool) -> None:
         self.demo_label.setVisible(on)
