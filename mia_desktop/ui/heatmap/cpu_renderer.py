@@ -1,10 +1,16 @@
-"""CPU heatmap renderer: pyqtgraph's uint8 + 256-entry lookup-table fast path.
+"""CPU heatmap renderer: pyqtgraph ImageItem fed 32-bit colour pixels made from uint8 + a 256-entry table.
 
-How this works: each frame takes only the visible window out of the store (columns max-reduced
-to about two per pixel), hands that uint8 image to one long-lived ImageItem together with a
-combined lookup table (stored byte -> scale -> colormap RGBA, 256 entries), and updates the
-long-lived trade/marker scatter items and best bid/ask curves with setData. Nothing is rolled,
-cleared or re-created per tick; mouse interaction of pyqtgraph is off (the view drives the range).
+How this works: the store keeps (and updates, column by column) a uint8 index image: stored byte
+per price and time. Each frame takes only the visible window out of it (columns max-reduced to
+about two per pixel) and builds one combined lookup table (stored byte -> scale -> colormap RGBA,
+256 entries, rebuilt only when the scale or colormap changes). With `lut_in_numpy = True` (the
+default) that table is applied here in numpy, with one take into 32-bit pixels, and the RGBA image
+is handed to one long-lived ImageItem; pyqtgraph's own uint8 + LUT path (an Indexed8 QImage) is
+NOT used by default, because Qt draws a scaled RGB image about 5x faster than a scaled indexed
+one (measured at 1920x1080: ~1.2 ms against ~6 ms a frame). Setting `lut_in_numpy = False` hands
+pyqtgraph the uint8 image and the table instead. The long-lived trade/marker scatter items and
+best bid/ask curves are updated with setData. Nothing is rolled, cleared or re-created per tick;
+mouse interaction of pyqtgraph is off (the view drives the range).
 """
 
 from __future__ import annotations
