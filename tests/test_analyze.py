@@ -121,3 +121,79 @@ def test_other_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
         rc, s, err = run(capsys, *argv)
         assert rc == 2 and s is None, argv
         assert reason in err and err.count("\n") == 1, (argv, err)
+
+
+def test_binary_or_empty_vix_and_levels_exit_2(shared_data: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    d = tiny(tmp_path)
+    pytest.importorskip("mia_desktop.analysis.vix")
+    no_rows = tmp_path / "vix_no_rows.csv"
+    no_rows.write_text("DATE,OPEN,HIGH,LOW,CLOSE\n2025-11-20,x,21,19,20\n2025-11-21,20,21\n")
+    header_only = tmp_path / "levels_header.csv"
+    header_only.write_text("price,label\n")
+    bad_level = tmp_path / "levels_bad.csv"
+    bad_level.write_text("21000,pivot\nnope,x\n")
+    cases = [
+        (["--vix", str(ES_SCID)], "--vix"), (["--vix", str(ES_SCID)], "not UTF-8 text"),
+        (["--vix", str(no_rows)], "no valid"), (["--vix", str(no_rows)], "2 bad"),
+        (["--levels", str(ES_SCID)], "not UTF-8 text"), (["--levels", str(header_only)], "no key levels"),
+        (["--levels", str(bad_level)], "line 2"),
+    ]
+    for argv, reason in cases:
+        rc, s, err = run(capsys, "--depth", str(d), *argv)
+        assert rc == 2 and s is None, argv
+        assert reason in err and err.count("\n") == 1 and "Traceback" not in err, (argv, err)
+
+
+def test_shared_binary_vix_through_the_console_script(shared_data: Path) -> None:
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "mia_desktop.cli", "analyze", "--depth", str(ES_DEPTH),
+                        "--vix", str(ES_SCID)], capture_output=True, text=True, timeout=60, check=False)
+    if r.returncode != 2 and "No module named" in r.stderr:
+        pytest.skip("mia_desktop.cli is not runnable with -m")
+    assert r.returncode == 2 and r.stdout == ""
+    assert "not UTF-8 text" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_truncated_mid_batch_exit_2(shared_data: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    data = ES_DEPTH.read_bytes()
+    cut = tmp_path / "ESH4.CME.2023-12-25.depth"
+    cut.write_bytes(data[:1000])            # header + 39 records of the 1,452-record snapshot batch
+    rc, s, err = run(capsys, "--depth", str(cut))
+    assert rc == 2 and s is None
+    assert "truncated: the last batch never ends (39 records after the last batch end)" in err
+    assert err.count("\n") == 1
+    # one batch end, then 3 records of the next batch
+    rows = [(SC0, 2, BATCH_END, 1, 6800.0, 5), *[(SC0 + 1, 3, 0, 1, 6800.25 + k, 5) for k in range(3)]]
+    write_depth(cut, rows)
+    rc, s, err = run(capsys, "--depth", str(cut))
+    assert rc == 2 and "(3 records after the last batch end)" in err
+    # a partial trailing record (size not a multiple of 24)
+    cut.write_bytes(data[:64 + 24 * 1452 + 10])
+    rc, s, err = run(capsys, "--depth", str(cut))
+    assert rc == 2 and s is None and "truncated: 10 bytes of a partial 24-byte record" in err
+    # cut exactly after the snapshot batch's end: a finished, consistent file
+    cut.write_bytes(data[:64 + 24 * 1452])
+    rc, s, err = run(capsys, "--depth", str(cut))
+    assert rc == 0, err
+    assert s is not None and s["depth_records"] == 1452
+
+
+def test_vix_row_counts_in_summary(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("mia_desktop.analysis.vix")
+    rc, s, err = run(capsys, "--depth", str(ES_DEPTH), "--vix", str(VIX_CSV))
+    assert rc == 0, err
+    assert s is not None and s["vix_rows"] == 9188 and s["vix_bad_rows"] == 47
+    rc, s, err = run(capsys, "--depth", str(ES_DEPTH))
+    assert rc == 0 and s is not None and s["vix_rows"] is None and s["vix_bad_rows"] is None
+
+
+def test_elite_counts_split_by_risk_state(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc, s, err = run(capsys, "--depth", str(ES_DEPTH), "--scid", str(ES_SCID), "--profile", "development")
+    assert rc == 0, err
+    assert s is not None
+    elite, ok, limited = s["elite"], s["elite_ok"], s["rate_limited"]
+    assert isinstance(elite, int) and isinstance(ok, int) and isinstance(limited, int)
+    assert 0 <= ok <= elite and 0 <= limited <= elite and ok + limited <= elite

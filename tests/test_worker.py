@@ -209,3 +209,26 @@ def test_real_pipeline_if_present() -> None:
     evs += [depth(T0 + k * 50 * MS, (4, 27_000, 10 + k)) for k in range(1, 40)]
     w.process(evs)
     assert w.errors == 0 and w.snapshot.events_processed == 61 + 39
+
+
+class RiskStates(Recorder):
+    """Signals with the risk states the pipeline gives: ok, rate_limited (the hourly elite cap), blocked."""
+
+    states = (("ok", True), ("rate_limited", True), ("ok", False), ("blocked: daily loss", True))
+
+    def analyze(self, now_us: int, book: Any) -> tuple[list[PatternEvent], list[Signal]]:
+        state, elite = self.states[len(self.calls) % len(self.states)]
+        self.calls.append(("analyze", now_us))
+        return [], [Signal(now_us, "ES", "long", 0.9, "elite" if elite else "strong", elite, (),
+                           "normal", 1, 1.0, 0.5, 2.0, state)]
+
+
+def test_elite_counts_split_by_risk_state() -> None:
+    w = InstrumentWorker(ES, Prof(), analyzer=RiskStates(), heatmap=False)
+    w.process([book_events(T0)])
+    for k in range(1, 8):
+        w.process([depth(T0 + k * 300 * MS, (4, 27_000, 10 + k))])
+    assert w.signals_count == 8
+    assert w.elite_count == 6            # every elite, whatever its risk state (kept as it was)
+    assert w.elite_ok_count == 2
+    assert w.rate_limited_count == 2

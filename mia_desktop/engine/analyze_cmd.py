@@ -15,12 +15,15 @@ import inspect
 import json
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
+
 from mia_desktop.engine.worker import InstrumentWorker
-from mia_desktop.market.events import Side, Trade, VixReading
+from mia_desktop.market.events import BATCH_END, Side, Trade, VixReading
 from mia_desktop.market.instrument import Instrument, instrument_for
 from mia_desktop.sources.scfiles import DepthReader, ScFileError, depth_info, read_scid_range
 from mia_desktop.sources.tail import merge_in_time, symbol_from_path
@@ -55,34 +58,63 @@ def _key_levels(path: str | None) -> list[Any] | None:
         return None
     from mia_desktop.analysis.keylevels import parse_key_levels
 
+    text = _read_text("--levels", path)
     try:
-        return list(parse_key_levels(Path(path).read_text(encoding="utf-8")))
-    except OSError as e:
-        raise BadInput(f"--levels {path}: cannot read: {e.strerror or e}") from e
+        levels = list(parse_key_levels(text))
     except ValueError as e:
-        raise BadInput(f"--levels {path}: {e}") from e
+        raise BadInput(f"--levels {path}: {_one_line(e)}") from e
+    if not levels:
+        raise BadInput(f"--levels {path}: no key levels in the file")
+    return levels
 
 
-def _vix(path: str | None, session_start_us: int) -> tuple[list[float] | None, VixReading | None]:
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _read_text(flag: str, path: str) -> str:
+    """A text input file, or BadInput naming the flag: unreadable, or not UTF-8 text (a binary
+    file given by mistake — e.g. an .scid as --vix)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise BadInput(f"{flag} {path}: cannot read: {e.strerror or e}") from e
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadInput(f"{flag} {path}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset "
+                       f"{e.start}): expected a CSV file") from e
+
+
+@dataclass(frozen=True, slots=True)
+class VixInput:
+    closes: list[float] | None       # daily closes before the session (regime history)
+    reading: VixReading | None       # the last of them, as the session's reading
+    rows: int | None = None          # valid rows in the file (None: no --vix)
+    bad_rows: int | None = None      # rows skipped as malformed
+
+
+def _vix(path: str | None, session_start_us: int) -> VixInput:
     """Daily closes before the session (regime history) and the last one as the session's reading."""
     if not path:
-        return None, None
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise BadInput(f"--vix {path}: cannot read: {e.strerror or e}") from e
+        return VixInput(None, None)
+    text = _read_text("--vix", path)
     try:
         from mia_desktop.analysis.vix import parse_vix_daily
     except ImportError:
-        return None, None     # VIX parsing not available in this build: run without regime context
-    parsed = parse_vix_daily(text)
+        return VixInput(None, None)  # VIX parsing not available in this build: no regime context
+    try:
+        parsed = parse_vix_daily(text)
+    except ValueError as e:
+        raise BadInput(f"--vix {path}: {_one_line(e)}") from e
+    if not parsed.rows:
+        first = f"; first: {parsed.problems[0]}" if parsed.problems else ""
+        raise BadInput(f"--vix {path}: no valid DATE,OPEN,HIGH,LOW,CLOSE rows ({parsed.bad} bad{first})")
     day = datetime.fromtimestamp(session_start_us / 1e6, tz=UTC).date()
     closes = [r.close for r in parsed.rows if r.day < day]
-    if not parsed.rows:
-        raise BadInput(f"--vix {path}: no valid rows ({parsed.bad} bad)")
     if not closes:
-        return None, None
-    return closes, VixReading(session_start_us, closes[-1])
+        return VixInput(None, None, len(parsed.rows), parsed.bad)
+    return VixInput(closes, VixReading(session_start_us, closes[-1]), len(parsed.rows), parsed.bad)
 
 
 def _analyzer(inst: Instrument, profile: Any, levels: list[Any] | None, closes: list[float] | None) -> Any:
@@ -131,8 +163,9 @@ def analyze(args: argparse.Namespace, out: TextIO | None) -> dict[str, Any]:
         trades.sort(key=lambda t: t.ts_us)
     profile = _profile(args.profile, bool(getattr(args, "auto", False)))
     levels = _key_levels(getattr(args, "levels", None))
-    closes, reading = _vix(args.vix, info.first_us)
-    analyzer = _analyzer(inst, profile, levels, closes)
+    vix = _vix(args.vix, info.first_us)
+    reading = vix.reading
+    analyzer = _analyzer(inst, profile, levels, vix.closes)
     worker = InstrumentWorker(inst, profile, analyzer=analyzer, heatmap=False, name=sym)
 
     t0 = time.perf_counter()
@@ -142,18 +175,26 @@ def analyze(args: argparse.Namespace, out: TextIO | None) -> dict[str, Any]:
     reader = DepthReader(args.depth, inst)
     ti = 0
     n_records = 0
+    unended = 0        # records after the last batch end seen so far
     try:
         while True:
             recs = reader.poll(CHUNK_RECORDS)
             if not len(recs):
                 break
             n_records += len(recs)
+            ends = np.flatnonzero(recs["flags"] & BATCH_END)
+            unended = len(recs) - 1 - int(ends[-1]) if len(ends) else unended + len(recs)
             tj = bisect.bisect_right(trades, int(recs["ts_us"][-1]), lo=ti, key=lambda t: t.ts_us)
             worker.process(merge_in_time(sym, recs, trades[ti:tj]))
             ti = tj
             _drain(worker, out)
     finally:
         reader.close()
+    if unended:
+        # a finished file whose last batch never ends: the book was never consistent at the end
+        # (a copy cut mid-batch); its final book and summary would be a half-applied state
+        raise BadInput(f"{Path(args.depth).name}: truncated: the last batch never ends "
+                       f"({unended} records after the last batch end)")
     worker.process(trades[ti:])
     _drain(worker, out)
     seconds = time.perf_counter() - t0
@@ -168,7 +209,9 @@ def analyze(args: argparse.Namespace, out: TextIO | None) -> dict[str, Any]:
         "patterns": dict(sorted(worker.pattern_counts.items())),
         "pattern_events": sum(worker.pattern_counts.values()),
         "signals": worker.signals_count, "elite": worker.elite_count,
+        "elite_ok": worker.elite_ok_count, "rate_limited": worker.rate_limited_count,
         "vix_regime": getattr(analyzer, "vix_regime", None),
+        "vix_rows": vix.rows, "vix_bad_rows": vix.bad_rows,
         "final_book": {
             "best_bid": inst.to_price(bb) if bb is not None else None,
             "best_ask": inst.to_price(ba) if ba is not None else None,

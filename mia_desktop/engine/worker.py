@@ -83,7 +83,9 @@ class InstrumentWorker:
         self.last_error: str | None = None      # the first analyzer error, for the status line
         self.pattern_counts: dict[str, int] = {}
         self.signals_count = 0
-        self.elite_count = 0
+        self.elite_count = 0        # every elite signal, whatever its risk state
+        self.elite_ok_count = 0     # elite signals with risk_state "ok" (the ones a trader acts on)
+        self.rate_limited_count = 0  # signals held back by the per-hour elite cap
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()          # guards the heatmap ring against history_copy()
@@ -306,6 +308,8 @@ class InstrumentWorker:
                 self._signals.append(item)
                 self.signals_count += 1
                 self.elite_count += bool(item.elite)
+                self.elite_ok_count += bool(item.elite) and item.risk_state == "ok"
+                self.rate_limited_count += item.risk_state == "rate_limited"
             else:
                 self._patterns.append(item)
                 self.pattern_counts[item.pattern] = self.pattern_counts.get(item.pattern, 0) + 1
