@@ -48,7 +48,7 @@ from mia_desktop.dtc.messages import (
     SecurityDefinitionResponse,
 )
 from mia_desktop.market.events import SourceStatus
-from mia_desktop.market.instrument import Instrument, custom_instrument, instrument_for
+from mia_desktop.market.instrument import Instrument, custom_instrument, instrument_for, root_symbol
 from mia_desktop.sources.base import EventSink
 from mia_desktop.sources.dtc_backoff import Backoff
 from mia_desktop.sources.dtc_convert import DtcConverter, is_vix
@@ -56,6 +56,26 @@ from mia_desktop.sources.dtc_convert import DtcConverter, is_vix
 log = logging.getLogger(__name__)
 
 REJECT_HINT = "Sierra Chart does not relay CME/CBOE market data over DTC: use the Sierra Chart files source"
+# The hint applies only to a refusal of exchange data, not to e.g. "Unknown symbol: ZZZ": the reject
+# text names the exchange or a data restriction (lower-case substrings, matched case-insensitively)...
+HINT_KEYWORDS = ("cme", "cboe", "exchange data", "not available", "not allowed", "not permitted",
+                 "market data restriction", "restricted")
+# ...or the symbol is a CME/CBOE product, whose data Sierra Chart never sends over DTC.
+HINT_ROOTS = frozenset({"ES", "NQ", "MES", "MNQ", "VIX"})
+
+
+def reject_hint_applies(symbol: str, text: str) -> bool:
+    """True when a reject looks like Sierra Chart's CME/CBOE data refusal (see HINT_KEYWORDS/ROOTS)."""
+    low = text.lower()
+    if any(k in low for k in HINT_KEYWORDS):
+        return True
+    return bool(symbol) and root_symbol(symbol) in HINT_ROOTS
+
+
+def reject_status_text(prefix: str, symbol: str, text: str) -> str:
+    """The status line for a reject: the server's text, plus the files-source hint where it applies."""
+    line = f"{prefix}{text or 'no reason given'}"
+    return f"{line} — {REJECT_HINT}" if reject_hint_applies(symbol, text) else line
 _DATA_TYPES = frozenset({104, 106, 107, 108, 112, 117, 122, 137, 140, 141, 142, 143, 144, 145, 146})
 
 
@@ -310,7 +330,7 @@ class DtcClient:
             self._fatal = True
             self.stats.last_error = f"logon failed: {m.ResultText}"
             self.stats.rejects.append(("", m.ResultText))
-            self._status("rejected", f"logon failed: {m.ResultText or 'no reason given'} — {REJECT_HINT}")
+            self._status("rejected", reject_status_text("logon failed: ", "", m.ResultText))
             return
         enc = {Encoding.BINARY: "binary", Encoding.JSON: "JSON", Encoding.JSON_COMPACT: "compact JSON"}
         self._status("connected", f"{m.ServerName or 'DTC server'} ({enc.get(session.encoding, '?')})",
@@ -353,7 +373,7 @@ class DtcClient:
         self.rejected[symbol] = text
         self.stats.rejects.append((symbol, text))
         log.warning("%s: %s for %s rejected: %s", self.name, what, symbol, text)
-        self._status("rejected", f"{symbol}: {what} rejected: {text or 'no reason given'} — {REJECT_HINT}")
+        self._status("rejected", reject_status_text(f"{symbol}: {what} rejected: ", symbol, text))
 
     def _status(self, state: str, text: str = "", retry_in_s: float | None = None,
                 details: dict[str, str] | None = None) -> None:
