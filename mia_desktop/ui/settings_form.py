@@ -47,6 +47,19 @@ class Spec:
     decimals: int = 2
     suffix: str = ""
     tip: str = ""
+    trim: bool = False  # float: show at least 2 decimals, trailing zeros trimmed (0.25, not 0.250000)
+
+
+class TrimmedSpinBox(QDoubleSpinBox):
+    """A double spin box that keeps `decimals()` of precision but shows no trailing zeros past 2."""
+
+    def textFromValue(self, value: float) -> str:
+        text = f"{value:.{self.decimals()}f}"
+        if "." in text:
+            whole, frac = text.split(".")
+            frac = frac.rstrip("0").ljust(2, "0")
+            text = f"{whole}.{frac}"
+        return text
 
 
 class FieldRow(QWidget):
@@ -137,7 +150,7 @@ class SpecForm(QWidget):
             w.setSuffix(s.suffix)
             w.valueChanged.connect(emit)
         elif s.kind in ("float", "percent"):
-            w = QDoubleSpinBox()
+            w = TrimmedSpinBox() if s.trim else QDoubleSpinBox()
             w.setRange(s.lo, s.hi)
             w.setDecimals(s.decimals)
             w.setSuffix(s.suffix or (" %" if s.kind == "percent" else ""))

@@ -116,8 +116,8 @@ class InstancesPage(QWidget):
             Spec("enabled", "Enabled", "bool"),
             Spec("name", "Name", "text"),
             Spec("instrument", "Instrument", "choice", [(i, i) for i in INSTRUMENTS]),
-            Spec("custom_tick_size", "Tick size", "float", lo=0, hi=100_000, decimals=6),
-            Spec("custom_tick_value", "Tick value", "float", lo=0, hi=1_000_000, decimals=4, suffix=" USD"),
+            Spec("custom_tick_size", "Tick size", "float", lo=0, hi=100_000, decimals=6, trim=True),
+            Spec("custom_tick_value", "Tick value", "float", lo=0, hi=1_000_000, decimals=2, suffix=" USD"),
             Spec("source", "Source", "choice", list(SOURCE_LABELS.items())),
             Spec("symbol", "Symbol", "text", tip="The exchange symbol, e.g. ESZ6 or ESZ26_FUT_CME"),
             Spec("host", "Host", "text"),
@@ -178,6 +178,7 @@ class InstancesPage(QWidget):
         self.browse_vix.clicked.connect(lambda: self._browse_file("vix_path", "VIX files (*.scid *.csv)"))
         self._file_dialog: QFileDialog | None = None
         self._reload_list()
+        self._apply_visibility(template)   # source-dependent rows right from the start
         self.list.setCurrentRow(0 if self.rows else -1)
         self._refresh_state()
 
@@ -290,7 +291,10 @@ class InstancesPage(QWidget):
 
     def _refresh_state(self) -> None:
         has = bool(self.rows)
-        self.form.setEnabled(has and self.current_index() >= 0)
+        bound = 0 <= self.current_index() < len(self.rows)
+        # an unbound form would offer edits that go nowhere: hidden until a row is selected or added
+        self.form.setEnabled(bound)
+        self.form.setVisible(bound)
         self.empty_note.setVisible(not has)
         self.remove_button.setEnabled(has)
 
