@@ -16,4 +16,45 @@ Modules: store (ring on an absolute tick grid), scale (size -> colour index, GLS
 colormaps, viewport (visible window), frame (per-frame data), cpu_renderer, gl_renderer,
 gl_probe, overlay (QPainter trades/lines/markers), ladder_axis, navigation, snapshot,
 synthetic (test pattern / market-like data), gl_selftest (GL check under Xvfb).
+
+Names are imported lazily (PEP 562 `__getattr__`): importing the package loads nothing else, so the
+numpy-only model (store, scale) can be used without loading Qt or OpenGL.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module (relative to this package) that defines it
+_EXPORTS: dict[str, str] = {
+    "HeatmapView": "view",
+    "HeatStore": "store",
+    "Marker": "store",
+    "ScaleError": "scale",
+    "ScaleParams": "scale",
+    "ViewState": "viewport",
+    "Frame": "frame",
+    "build_frame": "frame",
+    "CpuRenderer": "cpu_renderer",
+    "GlRenderer": "gl_renderer",
+    "GlSetupError": "gl_renderer",
+    "gl_available": "gl_probe",
+    "colormap_lut": "colormaps",
+    "render_region": "snapshot",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
