@@ -71,3 +71,23 @@ def test_elite_cap_holds_on_the_real_hour() -> None:
     elite = [s for s in sig if s.elite]
     if len(elite) > 1:
         assert any(s.risk_state == "rate_limited" for s in elite)
+
+
+# evidence keys that name a price: they must be display prices like the event's `price`
+PRICE_KEYS = {"poc", "val", "vah", "anchor", "best", "golden_base", "golden_top", "level",
+              "high", "low", "high_next", "high_prev", "low_next", "low_prev"}
+
+
+@pytest.mark.usefixtures("shared_data")
+def test_evidence_prices_are_display_prices_on_the_real_hour() -> None:
+    _an, ev, _sig = run(get_profile("production").with_auto(True))
+    seen: set[str] = set()
+    for e in ev:
+        assert 4790 <= e.price <= 4830, e
+        for key, value in e.evidence.items():
+            if key in PRICE_KEYS and value is not None:
+                seen.add(key)
+                # ES traded 4800–4812 that hour; a tick count (19 2xx) is not a price
+                assert 4790 <= value <= 4830, (e.pattern, key, value)
+    # the check is not vacuous: the patterns that carry price evidence fired on this hour
+    assert {"poc", "val", "vah", "anchor", "best", "golden_base", "golden_top", "level"} <= seen

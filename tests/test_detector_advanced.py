@@ -60,8 +60,11 @@ def _pin_bars(close: int) -> list[Bar]:
 @pytest.mark.parametrize("close,direction", [(16094, "long"), (16106, "short"), (16100, "neutral")])
 def test_gamma_pin_round_strike(close: int, direction: str) -> None:
     ev = feed(GammaPin(P, MAKE, [], 100), _pin_bars(close))
-    assert [(e.pattern, e.direction, e.evidence["level"]) for e in ev] == [("gamma_pin", direction, 16100)]
+    assert [(e.pattern, e.direction, e.evidence["level"]) for e in ev] == [("gamma_pin", direction, 4025.0)]
     assert ev[0].price == 4025.0
+    # evidence prices are display prices like `price`; tick distances say so in their key
+    assert ev[0].evidence["distance_ticks"] == 16100 - close
+    assert ev[0].evidence["range_ticks"] == 2 and "range_15" not in ev[0].evidence
 
 
 def test_gamma_pin_near_misses_and_user_levels() -> None:
@@ -85,8 +88,10 @@ def _fake(ask: int, back_at: int) -> list[Bar]:
 def test_head_fake_fires_and_mirrors() -> None:
     ev = feed(HeadFake(P, MAKE), _fake(20, 11))
     assert [(e.direction, e.ts_us, e.evidence["pierce_ticks"]) for e in ev] == [("short", 12 * M, 3)]
+    assert ev[0].evidence["level"] == 16010 * 0.25   # the broken 10-bar high, as a display price
     mev = feed(HeadFake(P, MAKE), [mirror(b) for b in _fake(20, 11)])
     assert [(e.direction, e.evidence["break"]) for e in mev] == [("long", "down")]
+    assert mev[0].evidence["level"] == (2 * BB - 16010) * 0.25
 
 
 def test_head_fake_near_misses() -> None:
@@ -112,6 +117,8 @@ def test_transition_after_compression(up: bool, direction: str) -> None:
     ev = feed(Transition(P, MAKE), _trans(True, up))
     assert [(e.pattern, e.direction) for e in ev] == [("transition", direction)]
     assert ev[0].evidence["atr_ratio"] > 1.8 and ev[0].evidence["min_ratio"] < 0.6
+    # ATRs are tick distances: named as such
+    assert ev[0].evidence["atr_fast_ticks"] > ev[0].evidence["atr_slow_ticks"] > 0
 
 
 def test_transition_needs_prior_compression() -> None:
@@ -151,6 +158,8 @@ def test_volume_profile_breakout_and_rejection(k: int, direction: str) -> None:
     vp = _vp()
     ev = feed(vp, [m(bar(0, 16002, 16005, 16001, 16004)), m(bar(1, 16004, 16007, 16003, 16006))])
     assert [(e.direction, e.evidence["kind"]) for e in ev] == [(direction, "breakout")]
+    # POC and value area as display prices (4000.00 / 3999.50 / 4000.50), not ticks
+    assert (ev[0].evidence["poc"], ev[0].evidence["val"], ev[0].evidence["vah"]) == (4000.0, 3999.5, 4000.5)
     vp2 = _vp()
     ev2 = feed(vp2, [m(bar(0, 16001, 16006, 16000, 16002))])
     opposite = "short" if direction == "long" else "long"

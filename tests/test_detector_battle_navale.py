@@ -54,8 +54,14 @@ def test_long_down_up_fires_and_mirror_is_long_up_down() -> None:
     ev = named(run(LDU), "long_down_up")
     assert [(e.direction, e.ts_us, e.price) for e in ev] == [("long", 3 * M, 123 * 0.25)]
     assert ev[0].evidence["n_ticks"] == 8
+    # bar prices in the evidence are display prices (ticks x 0.25), like `price`
+    e0 = ev[0].evidence
+    assert (e0["low"], e0["high_next"], e0["high_prev"]) == (25.0, 31.25, 30.0)
     mev = run([mirror(b) for b in LDU])
     assert [(e.direction, e.price) for e in named(mev, "long_up_down")] == [("short", (K - 123) * 0.25)]
+    lud = named(mev, "long_up_down")[0].evidence
+    assert (lud["high"], lud["low_next"], lud["low_prev"]) == (
+        (K - 100) * 0.25, (K - 125) * 0.25, (K - 120) * 0.25)
     assert named(mev, "long_down_up") == []
 
 
@@ -84,6 +90,7 @@ CD = [
 def test_color_down_fires_short_only() -> None:
     ev = named(run(CD), "color_down")
     assert [(e.direction, e.price) for e in ev] == [("short", 92 * 0.25)]
+    assert ev[0].evidence == {"high": 31.5, "low_next": 22.5, "high_prev": 32.0, "distance_ticks": 12}
     # mirrored tape is a rise: color_down is a short-only pattern and must stay quiet
     assert named(run([mirror(b) for b in CD]), "color_down") == []
 
@@ -104,10 +111,11 @@ def test_vikings_fire_once_and_defenders_mirror() -> None:
     ev = run(_rally(99))
     vik = named(ev, "vikings")
     assert len(vik) == 1 and vik[0].direction == "long"
-    assert vik[0].evidence["share"] >= 0.7 and vik[0].evidence["golden_base"] == 99
+    assert vik[0].evidence["share"] >= 0.7 and vik[0].evidence["golden_base"] == 24.75  # 99 ticks
     mev = run([mirror(b) for b in _rally(99)])
     dfd = named(mev, "defenders")
     assert len(dfd) == 1 and dfd[0].direction == "short"
+    assert dfd[0].evidence["golden_top"] == (K - 99) * 0.25
     assert named(mev, "vikings") == []
 
 

@@ -234,6 +234,8 @@ def test_absorption_fires_while_best_holds(side: Side, direction: str) -> None:
     e = ev[0]
     assert (e.pattern, e.direction, e.price) == ("absorption", direction, best * 0.25)
     assert e.evidence["volume"] >= 300
+    # the held best and its anchor are display prices, like `price` (4000.00 / 4000.25), not ticks
+    assert e.evidence["best"] == best * 0.25 and e.evidence["anchor"] == best * 0.25
 
 
 @pytest.mark.parametrize("side", [Side.BID, Side.ASK])
@@ -281,3 +283,12 @@ def test_squeeze_near_misses(side: Side) -> None:
     # drop of 40 % only
     mild = [120.0] * 5 + [200.0] * 5
     assert run(SqueezeDetector(P, MAKE), {0: (base, base), 61 * S: sides(side, mild, base)}, 64) == []
+
+
+def test_event_factory_px_rounds_to_the_tick_decimals() -> None:
+    from mia_desktop.analysis.dom_common import EventFactory, tick_decimals
+    from mia_desktop.market.instrument import BUILTIN
+
+    assert MAKE.px(19229) == 4807.25 and MAKE.px(19231) == 4807.75
+    assert EventFactory(BUILTIN["VIX"]).px(1234) == 12.34
+    assert [tick_decimals(t) for t in (0.25, 0.1, 1.0, 0.01, 0.03125)] == [2, 1, 0, 2, 5]

@@ -69,9 +69,10 @@ class GammaPin:
         squeeze = (p.pin_range_ratio * mean) / max(rng, 1)
         return [self.make(bars[-1].end_us, "advanced", "gamma_pin", direction, level,
                           grade(squeeze, p.confidence, 2.0), 1.0 - abs(dist) / (p.pin_distance_ticks + 1),
-                          {"level": level,
+                          {"level": self.make.px(level),
                            "label": self.labels.get(level, "round strike" if not self.levels else ""),
-                           "distance_ticks": dist, "range_15": rng, "mean_range_15": round(mean, 2)})]
+                           "distance_ticks": dist, "range_ticks": rng, "mean_range_ticks": round(mean, 2),
+                           "range_bars": p.pin_range_bars})]
 
 
 class HeadFake:
@@ -113,7 +114,8 @@ class HeadFake:
                         seq[last].end_us, "advanced", "head_fake", "short" if up else "long", seq[last].close,
                         grade(pierce / p.fake_pierce_ticks, p.confidence, 3.0),
                         grade(other / max(mine, 1) / p.fake_volume_ratio, p.confidence, 2.0),
-                        {"break": "up" if up else "down", "level": hi if up else lo, "pierce_ticks": pierce,
+                        {"break": "up" if up else "down", "level": self.make.px(hi if up else lo),
+                         "pierce_ticks": pierce,
                          "breakout_volume": mine, "other_volume": other, "bars_to_return": last - i}))
         if len(self._done) > 64:
             oldest = seq[0].start_us
@@ -152,7 +154,7 @@ class Transition:
                               grade(r / p.transition_high, p.confidence, 2.0),
                               grade(p.transition_low / max(lo, 1e-9), p.confidence, 2.0),
                               {"atr_ratio": round(r, 3), "min_ratio": round(lo, 3),
-                               "atr_fast": round(fast, 2), "atr_slow": round(slow, 2)})]
+                               "atr_fast_ticks": round(fast, 2), "atr_slow_ticks": round(slow, 2)})]
         return []
 
 
@@ -223,7 +225,8 @@ class VolumeProfile:
         if va is None:
             return []
         poc, val, vah = va
-        ev = {"poc": poc, "val": val, "vah": vah, "session_volume": self.total}
+        px = self.make.px
+        ev = {"poc": px(poc), "val": px(val), "vah": px(vah), "session_volume": self.total}
         out: list[PatternEvent] = []
         full = len(self._closes) == p.vp_breakout_closes
         if val <= b.close <= vah:

@@ -132,13 +132,14 @@ class BattleNavale:
         self._on = [False, False]
 
     def _shape(self, ts: int, pattern: str, direction: str, price: int, excursion: int, n: int,
-               ev: dict[str, int]) -> PatternEvent:
+               ev: dict[str, float]) -> PatternEvent:
         p = self.p
         return self.make(ts, "battle_navale", pattern, direction, price,
                          grade(excursion / max(n, 1), p.pattern_strength, 2.0), p.pattern_confidence, ev)
 
     def on_bar(self, bar: BarLike) -> list[PatternEvent]:
         p, n = self.p, self.n
+        px = self.make.px
         self.bars.append(bar)
         bars = self.bars
         out: list[PatternEvent] = []
@@ -147,18 +148,19 @@ class BattleNavale:
             b1, b0, m1 = bars[-1], bars[-2], bars[-3]
             if (b0.open < m1.close and m1.high > b0.low + n and b1.open > b0.close and b1.high > b0.low + n
                     and b1.high > m1.high):
-                ev = {"low": b0.low, "high_next": b1.high, "high_prev": m1.high, "n_ticks": n}
+                ev = {"low": px(b0.low), "high_next": px(b1.high), "high_prev": px(m1.high), "n_ticks": n}
                 out.append(self._shape(ts, "long_down_up", "long", b1.close, b1.high - b0.low, n, ev))
             if (b0.open > m1.close and b0.high > m1.low + n and b1.open < b0.close and b0.high > b1.low + n
                     and b1.low < m1.low):
-                ev = {"high": b0.high, "low_next": b1.low, "low_prev": m1.low, "n_ticks": n}
+                ev = {"high": px(b0.high), "low_next": px(b1.low), "low_prev": px(m1.low), "n_ticks": n}
                 out.append(self._shape(ts, "long_up_down", "short", b1.close, b0.high - b1.low, n, ev))
         if len(bars) >= 4:
             b1, b0, m1, m2 = bars[-1], bars[-2], bars[-3], bars[-4]
             k = p.color_down_ticks
             if (b1.open < b0.close and b0.high > b1.low + k and b1.low < b0.low and m1.open < m2.close
                     and m2.high > m1.low + k and m1.low < m2.low and b0.high < m1.high):
-                ev = {"high": b0.high, "low_next": b1.low, "high_prev": m1.high, "ticks": k}
+                ev = {"high": px(b0.high), "low_next": px(b1.low), "high_prev": px(m1.high),
+                      "distance_ticks": k}
                 out.append(self._shape(ts, "color_down", "short", b1.close, b0.high - b1.low, k, ev))
         if len(bars) >= p.score_bars:
             window = list(bars)[-max(p.mean_bars, p.golden_check_bars, p.score_bars):]
@@ -175,7 +177,8 @@ class BattleNavale:
                     if rule and not self._on[i]:
                         strength = grade(share / p.side_score, p.score_grade_base, 1.0 / p.side_score)
                         info = {"B": round(b_sc, 3), "S": round(s_sc, 3), "share": round(share, 3),
-                                "golden_base" if buyers else "golden_top": base, **extra}
+                                "golden_base" if buyers else "golden_top": None if base is None else px(base),
+                                **extra}
                         out.append(self.make(ts, "battle_navale", pattern, direction, bar.close, strength,
                                              min(1.0, len(window) / p.mean_bars), info))
                     hit = rule

@@ -137,14 +137,29 @@ def grade(ratio: float, base: float, full: float) -> float:
     return min(1.0, base + (1.0 - base) * (ratio - 1.0) / max(full - 1.0, 1e-9))
 
 
-class EventFactory:
-    """Builds PatternEvents for one instrument (price ticks -> display price)."""
+def tick_decimals(tick: float) -> int:
+    """Decimals a price on this tick grid needs (0.25 -> 2, 0.1 -> 1, 1.0 -> 0; at most 10)."""
+    d = 0
+    while d < 10 and abs(tick * 10 ** d - round(tick * 10 ** d)) > 1e-9:
+        d += 1
+    return d
 
-    __slots__ = ("symbol", "tick")
+
+class EventFactory:
+    """Builds PatternEvents for one instrument (price ticks -> display price). Detectors pass
+    price-valued evidence through `px` so an event's evidence is in the same units as its
+    `price` (4807.25, not 19229); tick distances stay ticks under keys ending in `_ticks`."""
+
+    __slots__ = ("decimals", "symbol", "tick")
 
     def __init__(self, instrument: Instrument) -> None:
         self.symbol = instrument.symbol
         self.tick = instrument.tick_size
+        self.decimals = tick_decimals(instrument.tick_size)
+
+    def px(self, ticks: float) -> float:
+        """Display price of a price in ticks, rounded to the tick's decimals."""
+        return round(ticks * self.tick, self.decimals)
 
     def __call__(self, ts_us: int, family: str, pattern: str, direction: str, price_ticks: int,
                  strength: float, confidence: float, evidence: dict[str, Any]) -> PatternEvent:

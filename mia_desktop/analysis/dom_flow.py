@@ -236,7 +236,7 @@ class AbsorptionDetector:
                     grade(vol / max(p.absorption_ratio * avg, 1e-9), p.grade_base, p.grade_full),
                     grade(vol / min_vol, p.confidence_base, p.grade_full),
                     {"side": SIDE_NAME[side], "volume": vol, "avg_window_volume": round(avg, 2),
-                     "anchor": anchor, "best": best, "window_s": win / 1e6}))
+                     "anchor": self.make.px(anchor), "best": self.make.px(best), "window_s": win / 1e6}))
                 into.clear()
                 bp.clear()
                 into_sum[side] = 0.0
