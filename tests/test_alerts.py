@@ -101,7 +101,7 @@ def test_mute_disable_and_per_direction_switches(qtbot, player: AlertPlayer) -> 
     assert not player.alert(sig(1)) and player.last_reason == "muted"
     player.set_settings(AlertSettings(enabled=False))
     assert not player.alert(sig(2))
-    player.set_settings(AlertSettings(sound_elite_long=False, sound_strong=True))
+    player.set_settings(AlertSettings(sound_elite_long=False, sound_strong_short=True))
     assert not player.alert(sig(3))
     assert player.alert(sig(4, direction="short", tier="strong")) and player.last_sound == "strong"
     assert seen == ["ES-short-4"]

@@ -44,7 +44,7 @@ def test_save_load_round_trip_and_no_temp_left(tmp_path: Path) -> None:
     r = store.load()
     assert r.warning is None and r.settings == configured()
     assert sorted(p.name for p in store.folder.iterdir()) == ["settings.json"]
-    assert json.loads(store.path.read_text(encoding="utf-8"))["schema_version"] == 1
+    assert json.loads(store.path.read_text(encoding="utf-8"))["schema_version"] == 2
     # a second save replaces the first
     store.save(dataclasses.replace(configured(), profile="scalping"))
     assert store.load().settings.profile == "scalping"

@@ -26,7 +26,7 @@ from mia_desktop.config.profiles import (
 )
 from mia_desktop.config.risk import RiskSettings
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 INSTRUMENTS = ("ES", "NQ", "MES", "MNQ", "custom")
 SOURCES = ("dtc", "scfiles", "sim", "replay")
@@ -80,7 +80,8 @@ class AlertSettings:
     cooldown_s: float = 30.0  # per instrument and direction
     sound_elite_long: bool = True
     sound_elite_short: bool = True
-    sound_strong: bool = False
+    sound_strong_long: bool = False  # schema 2: was one `sound_strong` for both directions
+    sound_strong_short: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,7 +408,9 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring an older settings dict up to SCHEMA_VERSION (returns a new dict).
 
     Version 0 (files without "schema_version", from the pre-release builds) named the alert block
-    "alert", the heartbeat "heartbeat" and kept the volume as 0–100."""
+    "alert", the heartbeat "heartbeat" and kept the volume as 0–100. Version 1 had one
+    `alerts.sound_strong` for both directions; version 2 splits it into `sound_strong_long` and
+    `sound_strong_short`, both taking the old value."""
     d = dict(data)
     version = d.get("schema_version", 0)
     if not isinstance(version, int) or isinstance(version, bool):
@@ -442,6 +445,12 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
                 )
                 for i in insts
             ]
+    if version < 2:
+        alerts = d.get("alerts")
+        if isinstance(alerts, dict) and "sound_strong" in alerts:
+            old = alerts["sound_strong"]
+            rest = {k: v for k, v in alerts.items() if k != "sound_strong"}
+            d["alerts"] = {"sound_strong_long": old, "sound_strong_short": old, **rest}  # explicit keys win
     d["schema_version"] = SCHEMA_VERSION
     return d
 

@@ -2,11 +2,11 @@
 
 How this works: `AlertPlayer.alert(sig)` decides whether a signal sounds — alerts enabled, risk
 state "ok" (rate-limited and blocked signals never sound), an elite signal whose direction's sound
-is on (or a strong one when `sound_strong` is on), not muted, and outside the cooldown for its
-instrument and direction — then plays the bundled WAV for it with QtMultimedia's QSoundEffect at
-the configured volume and emits `played(signal_id)`. `played` is the player's own signal, emitted
-when an alert is sounded, whatever the sound device does: without a sound server QSoundEffect
-reports an error and plays nothing, and tests run there.
+is on (or a strong one whose direction's `sound_strong_long`/`_short` is on), not muted, and
+outside the cooldown for its instrument and direction — then plays the bundled WAV for it with
+QtMultimedia's QSoundEffect at the configured volume and emits `played(signal_id)`. `played` is the
+player's own signal, emitted when an alert is sounded, whatever the sound device does: without a
+sound server QSoundEffect reports an error and plays nothing, and tests run there.
 
 When audio is unavailable (QtMultimedia missing, no output device, or QSoundEffect reporting
 Error) the player says so once (`audio_unavailable(reason)`) and for every alert that would sound
@@ -56,8 +56,11 @@ def sound_for(sig: TradeSignal, settings: AlertSettings) -> str | None:
         if sig.direction == "short" and settings.sound_elite_short:
             return "elite_short"
         return None
-    if sig.tier == "strong" and settings.sound_strong and sig.direction in ("long", "short"):
-        return "strong"
+    if sig.tier == "strong":
+        if sig.direction == "long" and settings.sound_strong_long:
+            return "strong"
+        if sig.direction == "short" and settings.sound_strong_short:
+            return "strong"
     return None
 
 

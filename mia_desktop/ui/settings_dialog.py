@@ -64,7 +64,8 @@ ALERT_SPECS = [
     ),
     Spec("sound_elite_long", "Sound for elite long", "bool"),
     Spec("sound_elite_short", "Sound for elite short", "bool"),
-    Spec("sound_strong", "Sound for strong signals", "bool"),
+    Spec("sound_strong_long", "Sound for strong long", "bool"),
+    Spec("sound_strong_short", "Sound for strong short", "bool"),
 ]
 HEATMAP_SPECS = [
     Spec("colormap", "Colour map", "choice", [(c, c) for c in COLORMAPS]),
