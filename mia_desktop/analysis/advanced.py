@@ -31,7 +31,8 @@ class GammaPin:
     range over the last `pin_mean_bars` (120) bars; needs `pin_min_history_bars` (30). Direction:
     toward the level; `neutral` once within `pin_at_level_ticks` (1) of it (fade breakouts).
     Fires again only when the level or the direction changes. strength = grade(mean range /
-    (range / ratio)) i.e. how compressed; confidence = 1 − distance / pin_distance."""
+    (range / ratio)) i.e. how compressed, from `confidence` (0.8) to 1.0 at 2 × the squeeze;
+    confidence = 1 − distance / (pin_distance + 1)."""
 
     def __init__(self, p: AdvancedParams, make: EventFactory, levels_ticks: Sequence[int], strike_ticks: int,
                  labels: dict[int, str] | None = None) -> None:
@@ -81,8 +82,9 @@ class HeadFake:
     aggressive volume on that bar is < 1/`fake_volume_ratio` (1.5) of the other side's (buyers <
     sellers / 1.5 on an upside break), and that bar or one of the next `fake_return_bars` (2)
     closes back inside. Failed upside break → short, failed downside break → long; fires at the
-    first close back inside, once per breakout bar. strength = grade(pierce / fake_pierce_ticks);
-    confidence = grade(other side / breakout side / ratio)."""
+    first close back inside, once per breakout bar. strength = grade(pierce / fake_pierce_ticks),
+    confidence = grade(other side / breakout side / ratio), each from `confidence` (0.8) at the
+    threshold (1.0 at 3 × and 2 × it)."""
 
     def __init__(self, p: AdvancedParams, make: EventFactory) -> None:
         self.p = p
@@ -127,7 +129,8 @@ class Transition:
     """`transition`: ATR(`atr_fast` 5)/ATR(`atr_slow` 30) rises above `transition_high` (1.8)
     within `transition_within_bars` (10) bars of having been below `transition_low` (0.6)
     (expansion after compression); direction of the expansion bar. Re-arms at the next
-    compression. strength = grade(ratio / high); confidence = grade(low / min ratio)."""
+    compression. strength = grade(ratio / high); confidence = grade(low / min ratio), each from
+    `confidence` (0.8) at the threshold to 1.0 at 2 × it."""
 
     def __init__(self, p: AdvancedParams, make: EventFactory) -> None:
         self.p = p
@@ -183,10 +186,12 @@ def value_area(profile: dict[int, float], share: float) -> tuple[int, int, int] 
 
 class VolumeProfile:
     """`volume_profile`: the session's volume profile from trades (POC, `value_area` 70 %), once
-    it holds `vp_min_volume`. `vp_breakout_closes` (2) consecutive closes above VAH → long
-    breakout (below VAL → short), reported once until a close back inside; a bar whose wick goes
-    beyond VAH (VAL) and closes back inside → rejection short (long), back toward the POC.
-    strength = grade(distance beyond the edge in ticks + 1); confidence `confidence`."""
+    it holds `vp_min_volume` (a trade gap ≥ `session_gap_us`, 30 min, starts a new session).
+    `vp_breakout_closes` (2) consecutive closes above VAH → long breakout (below VAL → short),
+    reported once until a close back inside; a bar whose wick goes beyond VAH (VAL) and closes
+    back inside → rejection short (long), back toward the POC. strength = grade(distance beyond
+    the edge in ticks + 1) from `confidence` (0.8) to 1.0 at 4; confidence `confidence`.
+    Evidence: poc, val, vah as display prices, session_volume, kind."""
 
     def __init__(self, p: AdvancedParams, make: EventFactory) -> None:
         self.p = p
@@ -250,7 +255,8 @@ class Microstructure:
     imbalance (buy − sell)/(buy + sell) over the last `micro_flow_window_us` (10 s) beyond
     ± `micro_flow_imbalance` (0.6) the same way, on at least `micro_min_flow_volume` contracts.
     Direction: the sign (bid-heavy book and buying → long). Once per stretch of book imbalance.
-    strength = grade(|book imbalance| / threshold); confidence = grade(|flow imbalance| / threshold)."""
+    strength = grade(|book imbalance| / threshold); confidence = grade(|flow imbalance| / threshold),
+    each from `confidence` (0.8) at the threshold to 1.0 at an imbalance of ±1."""
 
     def __init__(self, p: AdvancedParams, make: EventFactory) -> None:
         self.p = p

@@ -1,10 +1,11 @@
 """Battle Navale family on closed bars: long_down_up, long_up_down, color_down, vikings, defenders.
 
 How this works: `BattleNavale.on_bar(bar)` appends the closed bar to a bounded history and tests
-the SIGNALS.md formulas, all in integer ticks. Bar `[1]` is the bar that just closed, `[0]` the one
-before it (the bar tested), `[-1]`, `[-2]` earlier ones; `n` = `instrument.battle_ticks`, so
-"n·T" is n ticks. Vikings/defenders score the last `score_bars` (5) bars and fire when their
-condition becomes true (not again on every following bar while it stays true).
+the rules stated in `BattleNavale`'s docstring (SIGNALS.md "Battle Navale"), all in integer
+ticks. Bar `[1]` is the bar that just closed, `[0]` the one before it (the bar tested), `[-1]`,
+`[-2]` earlier ones; `n` = `instrument.battle_ticks`, so "n·T" is n ticks. Vikings/defenders
+score the last `score_bars` (5) bars and fire when their condition becomes true (not again on
+every following bar while it stays true).
 """
 
 from __future__ import annotations
@@ -116,12 +117,40 @@ def golden_rule(bars: list[BarLike], p: BattleParams, buyers: bool) -> tuple[boo
 
 
 class BattleNavale:
-    """The five Battle Navale detectors (formulas in SIGNALS.md; parameters in BattleParams, n from
-    the instrument). Bar-shape patterns: strength = grade(excursion / n) from `pattern_strength`
-    at n to 1.0 at 2n, confidence `pattern_confidence`. Vikings/defenders: strength = grade(side
-    share / side_score), confidence = bars available / mean_bars (capped at 1). Besides the 0.70
-    share, the winning side's score must reach `min_score` (1.0): a share of a near-zero total
-    (one small coloured bar among dojis) is not a battle won."""
+    """The five Battle Navale detectors, on closed bars, all prices in ticks. Bars: `[1]` the bar
+    that just closed, `[0]` the one before it (the bar tested), `[-1]`, `[-2]` earlier ones; O H L C
+    its open, high, low, close. `n` = `battle_ticks` (`instrument.battle_ticks`: 8 ES/MES, 9 NQ/MNQ).
+
+    - `long_down_up` (long): O[0] < C[-1] and H[-1] > L[0] + n and O[1] > C[0] and H[1] > L[0] + n
+      and H[1] > H[-1]. Evidence: low (L[0]), high_next (H[1]), high_prev (H[-1]), n_ticks.
+    - `long_up_down` (short), the mirror: O[0] > C[-1] and H[0] > L[-1] + n and O[1] < C[0] and
+      H[0] > L[1] + n and L[1] < L[-1]. Evidence: high, low_next, low_prev, n_ticks.
+    - `color_down` (short only), with k = `color_down_ticks` (12): O[1] < C[0] and H[0] > L[1] + k
+      and L[1] < L[0] and O[-1] < C[-2] and H[-2] > L[-1] + k and L[-1] < L[-2] and H[0] < H[-1].
+      Evidence: high, low_next, high_prev, distance_ticks (k).
+      Shape patterns: strength = grade(excursion / n (k for color_down)) from `pattern_strength`
+      (0.7) at 1× to 1.0 at 2×; confidence `pattern_confidence` (0.8).
+    - `vikings` (long) / `defenders` (short): over the last `score_bars` (5) bars the buyers' score
+      B and sellers' score S (`battle_scores`): each bar whose body > `body_share` (0.6) of its
+      range adds `body_weight` (0.8) × body/range to its colour's side (green → B, red → S); each
+      bar adds `volume_weight` (0.2) × min(volume / mean volume of the last `mean_bars` (20) bars,
+      `volume_cap` (2)) to its colour's side; the 5 bars' net delta adds `delta_weight` (0.5) ×
+      min(|Δ| / mean |Δ| of the last `delta_windows` (20) five-bar windows, 1) to the side it
+      favours; an aggressive-buy share > `aggressive_high` (0.6) adds `aggressive_weight` (0.3) to
+      B, < `aggressive_low` (0.4) adds it to S. Fires when B / (B + S) ≥ `side_score` (0.70)
+      (S / (B + S) for defenders), that side's score ≥ `min_score` (1.0: a share of a near-zero
+      total, one small coloured bar among dojis, is not a battle won) and the golden rule holds
+      (`golden_rule`): base = the lowest low of the green bars among the last `golden_base_bars`
+      (8); no red bar of the last `golden_check_bars` (20) closes more than
+      `golden_tolerance_ticks` (0.5) below it. Defenders mirror it: top = the highest high of the
+      red bars among the last 8, no green bar of the last 20 closes more than 0.5 tick above it.
+      Fires when the condition becomes true, not again while it stays true. strength =
+      grade(share / side_score) from `score_grade_base` (0.7) to 1.0 at a share of 1; confidence
+      = bars available / mean_bars (capped at 1). Evidence: B, S, share, golden_base (golden_top),
+      net_delta, buy_share, mean_volume.
+
+    Evidence prices are display prices (`EventFactory.px`), like the event's `price` (bar [1]'s
+    close)."""
 
     def __init__(self, p: BattleParams, make: EventFactory, battle_ticks: int) -> None:
         self.p = p

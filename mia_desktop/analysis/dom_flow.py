@@ -35,7 +35,9 @@ class IcebergDetector:
     little by design). A level that is gone at an analysis (traded through or pulled) starts over.
     After firing, that price stays quiet while it keeps trading (one event per iceberg: the
     quiet period is extended to one window past each further trade there). strength = grade(volume /
-    (ratio × displayed)); confidence = grade(volume / iceberg_min_volume)."""
+    (ratio × displayed)); confidence = grade(volume / iceberg_min_volume).
+    Grades run from `grade_base` (0.7, strength) / `confidence_base` (0.8, confidence) at the
+    threshold to 1.0 at `grade_full` (2) × it."""
 
     def __init__(self, p: DomParams, make: EventFactory) -> None:
         self.p = p
@@ -141,7 +143,9 @@ class AbsorptionDetector:
     average is all aggressive volume (both sides) over the trailing `absorption_baseline_us`
     before the current window, per window length; it needs one full window of history first.
     After firing, that side starts a fresh window. strength = grade(volume / (ratio × average));
-    confidence = grade(volume / absorption_min_volume)."""
+    confidence = grade(volume / absorption_min_volume).
+    Grades run from `grade_base` (0.7, strength) / `confidence_base` (0.8, confidence) at the
+    threshold to 1.0 at `grade_full` (2) × it."""
 
     def __init__(self, p: DomParams, make: EventFactory) -> None:
         self.p = p
@@ -254,7 +258,9 @@ class SqueezeDetector:
     thin bids → short. Needs half the averaging window of history; after firing, that side re-arms
     only once its depth is back to `squeeze_hold` × its average (no re-fires while it hovers).
     strength = grade(imbalance / threshold, full 1/threshold);
-    confidence = grade(drop / squeeze_drop)."""
+    confidence = grade(drop / squeeze_drop).
+    Grades run from `grade_base` (0.7, strength) / `confidence_base` (0.8, confidence) at the
+    threshold to 1.0 at `grade_full` (2) × it."""
 
     def __init__(self, p: DomParams, make: EventFactory) -> None:
         self.p = p

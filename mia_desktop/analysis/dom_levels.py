@@ -20,7 +20,9 @@ class WallDetector:
     """`wall`: a level ≥ `wall_min_size` and ≥ `wall_ratio` (3) × the median size of the first
     `depth_levels` levels on its side, standing ≥ `wall_min_age_us` (5 s). Bid wall → long
     (support), ask wall → short. Levels below `min_size_threshold` are never candidates.
-    strength = grade(size / wall_min_size); confidence = grade(size / (wall_ratio × median))."""
+    strength = grade(size / wall_min_size); confidence = grade(size / (wall_ratio × median)).
+    Grades run from `grade_base` (0.7, strength) / `confidence_base` (0.8, confidence) at the
+    threshold to 1.0 at `grade_full` (2) × it."""
 
     def __init__(self, p: DomParams, make: EventFactory) -> None:
         self.p = p
@@ -69,7 +71,9 @@ class LadderDetector:
     from the touch (staircase) or sit within ± `ladder_equal_tol` (15 %) of their mean (layered),
     standing ≥ `ladder_min_age_us` (3 s). Bid → long, ask → short. The ladder is identified by its
     side and the price of its level nearest the touch. strength = grade(mean size / (ratio × median));
-    confidence = grade(run length / min levels)."""
+    confidence = grade(run length / min levels).
+    Grades run from `grade_base` (0.7, strength) / `confidence_base` (0.8, confidence) at the
+    threshold to 1.0 at `grade_full` (2) × it."""
 
     def __init__(self, p: DomParams, make: EventFactory) -> None:
         self.p = p
@@ -156,12 +160,14 @@ class _Spoof:
 
 class SpoofDetector:
     """`spoofing` ("spoof-like / pulled liquidity" in the UI; intent is not observable): a level
-    that was ≥ `wall_min_size` shrinks ≥ `spoof_shrink` (80 %) of its peak within `spoof_window_us`
-    (10 s) of appearing, while the touch on its side was within `spoof_proximity_ticks` (4) of it,
+    among the first `depth_levels` that was ≥ `wall_min_size` (and ≥ `min_size_threshold`) shrinks
+    ≥ `spoof_shrink` (80 %) of its peak within `spoof_window_us` (10 s) of appearing, while the
+    touch on its side was within `spoof_proximity_ticks` (4) of it,
     with trades at that price into that side explaining < `spoof_max_traded_share` (20 %) of the
     drop (pulled, not consumed). Pulled bid → short, pulled offer → long. A big level is tracked
     from the first analysis it is seen big; one that stays big past the window is not tracked again
-    until it has dropped below `wall_min_size`. strength = grade(drop share / spoof_shrink);
+    until it has dropped below `wall_min_size`. strength = grade(drop share / spoof_shrink) from
+    `grade_base` (0.7) at the threshold to 1.0 at 1.25 × it;
     confidence = 1 − traded share of the drop."""
 
     def __init__(self, p: DomParams, make: EventFactory) -> None:

@@ -112,7 +112,22 @@ def parse_vix_daily(text: str | Iterable[str]) -> VixDailyParse:
 
 
 class VixAnalyzer:
-    """The VIX family's state for one instrument (see the module docstring for the rules)."""
+    """The VIX family's state for one instrument; `price` of its events is the VIX value.
+
+    - regime: the reading's band among `bounds` (12/18/25/35 → ultra_low, low, normal, high,
+      extreme); it moves only when readings are past the current band's bound by `hysteresis`
+      (0.5) for `confirm_readings` (3) readings in a row, and that confirmed move is
+      `vix_regime_change` (rising regime → short, falling → long; strength `confidence` (0.8) plus
+      the rest per extra band jumped). Sizing multiplier: `multipliers` by regime.
+    - `vix_spike_reversal` (long): arms when VIX ≥ (1 + `spike_rise` (0.20)) × its minimum over the
+      lookback (`spike_lookback_us`, 60 min intraday; `spike_lookback_sessions`, 5, daily) and ≥
+      `spike_min_level` (25); fires once VIX is ≥ `spike_reversal` (5 %) off the spike high;
+      re-arms only on a new high above the fired one or after a full lookback. strength =
+      confidence + (1 − confidence) × min(1, off / (2 × spike_reversal)): 1.0 at 10 % off.
+    - `vix_complacency` (neutral): on entering VIX < `complacency_level` (15) and ≤ the
+      `complacency_percentile` (10th) percentile of the last `complacency_history` (252) daily
+      closes (daily mode: its own closes; intraday: `set_daily_history`); re-arms on leaving it.
+    Confidence of every event: `confidence` (0.8)."""
 
     def __init__(self, params: VixParams, instrument: str, *, daily: bool = False) -> None:
         self.p = params
