@@ -156,20 +156,32 @@ def bench_elite() -> tuple[float, float]:
     return float(np.mean(lat)) * 1e3, float(np.percentile(lat, 99)) * 1e3
 
 
+def versus(ratio: float, better: str = "better", worse: str = "worse") -> str:
+    """Honest wording of a ratio to the seed, oriented so > 1 means an improvement:
+    2.5 -> "2.5× better", 0.4 -> "2.5× worse" (never "x0.4 better"), ~1 -> "same as the seed"."""
+    if not ratio > 0:
+        return "n/a"
+    if 0.95 <= ratio <= 1.05:
+        return "same as the seed"
+    return f"{ratio:.1f}× {better}" if ratio > 1 else f"{1 / ratio:.1f}× {worse}"
+
+
 def main() -> int:
     rate, p99, mean, events, wall = bench_dom()
     with_book = bench_with_book()
     elite_mean, elite_p99 = bench_elite()
     print("analysis benchmarks (seed report figures in brackets)")
     print(f"  six DOM detectors, 20 levels + trades : {rate:,.0f} analyses/s  [{SEED_RATE:,.0f}]  "
-          f"x{rate / SEED_RATE:.1f}   (aim >= 100,000/s; wall clock {wall:,.0f}/s)")
+          f"{versus(rate / SEED_RATE, 'faster', 'slower')}   (aim >= 100,000/s; wall clock {wall:,.0f}/s)")
     print(f"  one analysis latency                   : p99 {p99:.4f} ms, mean {mean:.4f} ms  "
           f"[{SEED_LAT_MS} ms]  "
-          f"x{SEED_LAT_MS / p99:.1f} better at p99   ({events} events per 20,000 frames)")
+          f"{versus(SEED_LAT_MS / p99)} at p99, {versus(SEED_LAT_MS / mean)} on the mean "
+          f"({events} events per 20,000 frames)")
     print(f"  incl. frame from a real OrderBook      : {with_book:,.0f} analyses/s  "
-          f"x{with_book / SEED_RATE:.1f}")
+          f"{versus(with_book / SEED_RATE, 'faster', 'slower')}")
     print(f"  confluence + sizing (elite signal)     : mean {elite_mean:.4f} ms, p99 {elite_p99:.4f} ms  "
-          f"[{SEED_ELITE_MS} ms]  x{SEED_ELITE_MS / elite_mean:.0f} faster   (aim <= 0.2 ms)")
+          f"[{SEED_ELITE_MS} ms]  {versus(SEED_ELITE_MS / elite_mean, 'faster', 'slower')} on the mean   "
+          f"(aim <= 0.2 ms)")
     return 0
 
 
