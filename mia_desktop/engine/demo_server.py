@@ -2,11 +2,16 @@
 
 How this works: `start()` launches a daemon thread that owns a fresh asyncio loop, builds a
 SimulatorFeed (ES, NQ, VIX) and a DtcServer on a free loopback port, and returns the port once the
-server listens. A planter task makes the demo lively: within the first ~2 s it plants a 2500-lot
-ask wall 3 ticks up on each of ES and NQ with sellers leaning on the bid, and lifts VIX by ~5
-points (a rising regime): DOM, microstructure and VIX agree on short, so the GUI shows a signal
-within ~5 s. After that one random scenario (pattern, side, symbol) every 20-40 s, with the order
-flow leaning its way for 15 s. `stop()` closes everything and joins the thread.
+server listens. A planter task makes the demo lively from the start (`opening_act`, 0.4 s after
+the server starts, just after the demo's clients subscribe): on each of ES and NQ a >= 1000-lot bid
+2-3 ticks below the touch that is pulled after 2 s (spoof-like pulled liquidity: short; it fires as
+soon as it is pulled, ~2.5 s), sellers leaning on the bid, and VIX lifted by ~5 points (a rising
+regime, held 3 readings at 1/s: ~3 s; short). DOM and VIX agree on short, so the first signal comes
+~3 s after start (a wall must stand 5 s, an absorption needs 10 s of history, a squeeze 30 s: none
+of them can open the show that fast). Then a 2500-lot ask wall 3 ticks up, queued behind the pulled
+bid, gives a second short a few seconds later. After that one random scenario (pattern, side,
+symbol) every 20-40 s, with the order flow leaning its way for 15 s. `stop()` closes everything and
+joins the thread.
 Generating the market never runs on the GUI thread.
 """
 
@@ -31,7 +36,7 @@ _OWN_FLOW = frozenset({"iceberg", "absorption"})  # these bring their own aggres
 
 class DemoServer:
     def __init__(self, *, symbols: Sequence[str] = ("ES", "NQ"), seed: int | None = None,
-                 rate: float = 2000.0, host: str = "127.0.0.1", port: int = 0, first_plant_s: float = 1.5,
+                 rate: float = 2000.0, host: str = "127.0.0.1", port: int = 0, first_plant_s: float = 0.4,
                  plant_every_s: tuple[float, float] = (20.0, 40.0), vix_lift: float = 5.0) -> None:
         self.symbols = tuple(symbols)
         self.seed = seed if seed is not None else random.SystemRandom().randrange(1 << 30)
@@ -108,16 +113,20 @@ class DemoServer:
     async def _plant(self, feed: SimulatorFeed) -> None:
         rng = random.Random(self.seed)
         await asyncio.sleep(self.first_plant_s)
-        # the opening act: a big ask wall 3 ticks up, sellers leaning on the bid and VIX rising —
-        # DOM, microstructure and VIX agree, so a (often elite) short signal shows within ~5 s
-        for sym in feed.sims:
-            self._safe_plant(feed, sym, "wall", Side.ASK, distance=3, size=2500)
-        if feed.vix is not None and self.vix_lift:
-            feed.vix.spike(self.vix_lift)
+        self.opening_act(feed)
         while True:
             await asyncio.sleep(rng.uniform(*self.plant_every_s))
             sym = rng.choice(list(feed.sims))
             self._safe_plant(feed, sym, rng.choice(PATTERNS), rng.choice([Side.BID, Side.ASK]))
+
+    def opening_act(self, feed: SimulatorFeed) -> None:
+        """The first scenarios (module docstring): a fast short signal, then a wall. Also run
+        offline by the tests, on a feed stepped by hand."""
+        for sym in feed.sims:
+            self._safe_plant(feed, sym, "spoofing", Side.BID, duration_s=2.0, size=2500)
+            self._safe_plant(feed, sym, "wall", Side.ASK, distance=3, size=2500)   # starts after it
+        if feed.vix is not None and self.vix_lift:
+            feed.vix.spike(self.vix_lift)
 
     def _safe_plant(self, feed: SimulatorFeed, symbol: str, pattern: str, side: Side,
                     **params: float) -> None:
