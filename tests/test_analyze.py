@@ -43,6 +43,12 @@ def test_shared_file_final_book(shared_data: Path, capsys: pytest.CaptureFixture
     assert s is not None
     assert s["final_book"] == {"best_bid": 4810.0, "best_ask": 4810.25, "bid_levels": 922, "ask_levels": 565}
     assert s["events"] == 58_586 and s["depth_records"] == 58_586
+    # the pre-open is crossed at ~891 batch ends although the final book is sound
+    assert s["book_problem"] is None
+    problems = s["book_problems"]
+    assert isinstance(problems, dict)
+    assert problems["crossed"] + problems["locked"] > 800
+    assert problems["first"].startswith("2023-12-25T22:") and problems["last"] >= problems["first"]
     for key in ("seconds", "events_per_s", "patterns", "elite", "signals"):
         assert key in s
 
@@ -84,6 +90,7 @@ def test_every_flag_on_tiny_files(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_plain_tiny_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rc, s, _err = run(capsys, "--depth", str(tiny(tmp_path)))
     assert rc == 0 and s is not None and s["events"] == 40 and s["final_book"]["bid_levels"] == 5  # type: ignore[index]
+    assert s["book_problems"] == {"crossed": 0, "locked": 0, "first": None, "last": None}
 
 
 HEADER = b"SCDD" + struct.pack("<III", 64, 24, 1).ljust(60, b"\0")

@@ -232,3 +232,70 @@ def test_elite_counts_split_by_risk_state() -> None:
     assert w.elite_count == 6            # every elite, whatever its risk state (kept as it was)
     assert w.elite_ok_count == 2
     assert w.rate_limited_count == 2
+
+
+def _reference_touch(recs: Any) -> tuple[int, int, int | None, int | None]:
+    """Crossed / locked batch ends the slow way: apply one batch at a time and ask the book."""
+    from mia_desktop.market.book import OrderBook
+    book = OrderBook()
+    crossed = locked = 0
+    first = last = None
+    start = 0
+    for e in np.flatnonzero(recs["flags"] & BATCH_END).tolist():
+        book.apply(recs[start:e + 1])
+        start = e + 1
+        problem = book.integrity()
+        if problem:
+            crossed += problem.startswith("crossed")
+            locked += problem.startswith("locked")
+            first = first if first is not None else int(recs["ts_us"][e])
+            last = int(recs["ts_us"][e])
+    return crossed, locked, first, last
+
+
+@pytest.mark.parametrize("heat", [False, True])
+def test_crossed_and_locked_batch_ends_counted_on_the_shared_file(shared_data: Any, heat: bool) -> None:
+    from mia_desktop.sources.scfiles import read_depth
+    from tests.conftest import ES_DEPTH
+    recs = read_depth(ES_DEPTH, ES).records
+    want = _reference_touch(recs)
+    assert want[0] + want[1] > 800          # the pre-open: ~891 of ~46,972 batch ends
+    for chunk in (3, 1000, 50_000):         # analysis-paced runs, mid-size runs, whole-drain runs
+        w = InstrumentWorker(ES, Prof(), heatmap=heat, history_s=60)
+        for a in range(0, len(recs), chunk):
+            w.process([DepthBatch("ES", recs[a:a + chunk])])
+        snap = w.snapshot
+        got = (snap.crossed_batches, snap.locked_batches, snap.problem_first_us, snap.problem_last_us)
+        assert got == want
+        assert (ES.to_price(snap.best_bid), ES.to_price(snap.best_ask)) == (4810.0, 4810.25)
+        assert (w.book.level_count(Side.BID), w.book.level_count(Side.ASK)) == (922, 565)
+        assert snap.book_problem is None        # the final book is sound: only the counts tell
+        if heat:
+            break
+
+
+def test_locked_crossed_and_cleared_batches_on_tiny_runs() -> None:
+    rng = np.random.default_rng(7)
+    rows = [(T0, 1, 0, 0, 0, 0)]
+    for k in range(3000):
+        cmd = int(rng.integers(1, 8)) if k % 500 else 1             # a CLEAR now and then
+        price = 27_000 + int(rng.integers(-6, 7))
+        rows.append((T0 + k, cmd, BATCH_END if rng.random() < 0.4 else 0, 1, price,
+                     int(rng.integers(1, 5))))
+    rows[-1] = (*rows[-1][:2], BATCH_END, *rows[-1][3:])
+    recs = make_depth(rows)
+    want = _reference_touch(recs)
+    assert want[0] > 0 and want[1] > 0      # random prices cross and lock often
+    for chunk in (1, 5, 64, 700, 3001):
+        w = InstrumentWorker(ES, Prof(), heatmap=False)
+        for a in range(0, len(recs), chunk):
+            w.process([DepthBatch("ES", recs[a:a + chunk])])
+        got = (w.crossed_batches, w.locked_batches, w.problem_first_us, w.problem_last_us)
+        assert got == want, chunk
+    # a locked book: bid and ask at one price, counted as locked, then repaired
+    w = InstrumentWorker(ES, Prof(), heatmap=False)
+    w.process([depth(T0, (2, 27_000, 1), (3, 27_001, 1))])
+    w.process([depth(T0 + MS, (3, 27_000, 2))])
+    w.process([depth(T0 + 2 * MS, (7, 27_000, 0))])
+    assert (w.crossed_batches, w.locked_batches) == (0, 1)
+    assert w.problem_first_us == w.problem_last_us == T0 + MS

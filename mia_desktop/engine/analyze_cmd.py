@@ -25,6 +25,7 @@ import numpy as np
 from mia_desktop.engine.worker import InstrumentWorker
 from mia_desktop.market.events import BATCH_END, Side, Trade, VixReading
 from mia_desktop.market.instrument import Instrument, instrument_for
+from mia_desktop.market.timeutil import iso_utc
 from mia_desktop.sources.scfiles import DepthReader, ScFileError, depth_info, read_scid_range
 from mia_desktop.sources.tail import merge_in_time, symbol_from_path
 
@@ -216,7 +217,12 @@ def analyze(args: argparse.Namespace, out: TextIO | None) -> dict[str, Any]:
             "best_bid": inst.to_price(bb) if bb is not None else None,
             "best_ask": inst.to_price(ba) if ba is not None else None,
             "bid_levels": book.level_count(Side.BID), "ask_levels": book.level_count(Side.ASK)},
-        "book_problem": book.integrity(), "errors": worker.errors, "first_error": worker.last_error,
+        "book_problem": book.integrity(),
+        "book_problems": {
+            "crossed": worker.crossed_batches, "locked": worker.locked_batches,
+            "first": iso_utc(worker.problem_first_us) if worker.problem_first_us is not None else None,
+            "last": iso_utc(worker.problem_last_us) if worker.problem_last_us is not None else None},
+        "errors": worker.errors, "first_error": worker.last_error,
     }
 
 

@@ -60,3 +60,9 @@ class InstrumentSnapshot:
     events_processed: int
     coalesced_columns: int              # heatmap columns merged under backpressure (counted, exposed)
     book_problem: str | None            # integrity check result (crossed / locked), None when sound
+    # batch ends seen crossed / locked so far (every batch end, not only this snapshot's book) and
+    # the exchange time of the first and last of them
+    crossed_batches: int = 0
+    locked_batches: int = 0
+    problem_first_us: int | None = None
+    problem_last_us: int | None = None

@@ -40,6 +40,7 @@ from mia_desktop.market.events import (
     BATCH_END,
     DEPTH_DTYPE,
     DepthBatch,
+    DepthCommand,
     MarketEvent,
     Quote,
     Side,
@@ -57,6 +58,122 @@ _MAX_RUN = 500_000     # depth records held back at most before they are applied
 _EMPTY_I = np.zeros(0, np.int64)
 _EMPTY_F = np.zeros(0, np.float64)
 
+
+_TOUCH_CELLS = 1 << 21   # price x batch-end cells per step of the touch check (bounded memory)
+_TOUCH_SMALL = 32        # below this many records the band test runs as a Python loop
+_TOUCH_RUN = 4096        # records per touch check (and per book/heatmap application) in a long run
+
+
+def touch_problems(recs: npt.NDArray[np.void], book: OrderBook) -> tuple[list[int], list[int]]:
+    """Indices (into ``recs``) of the batch ends at which the book is crossed / locked, for a run
+    about to be applied to ``book`` (which still holds the state before it).
+
+    Only prices between the lowest the ask can reach and the highest the bid can reach during the
+    run can cross; that band is empty for nearly every run of a sound book (a bid never set at or
+    above the ask), which costs a few numpy passes. Otherwise each batch end's touch is worked out
+    on the band alone: every band price's live state at every batch end by last write + forward fill.
+    """
+    n = len(recs)
+    if n == 0:
+        return [], []
+    if n < _TOUCH_SMALL and _cannot_cross(recs.tolist(), book):
+        return [], []
+    cmds = recs["command"]
+    clears = np.flatnonzero(cmds == DepthCommand.CLEAR).tolist()
+    crossed: list[int] = []
+    locked: list[int] = []
+    # a CLEAR empties the book: the records after it start from nothing
+    bounds = [0, *clears, len(recs)]
+    for k in range(len(bounds) - 1):
+        a, b = bounds[k], bounds[k + 1]
+        if a < b:
+            _segment(recs[a:b], book if k == 0 else None, a, crossed, locked)
+    return crossed, locked
+
+
+def _cannot_cross(rows: list[tuple[int, int, int, int, int, int]], book: OrderBook) -> bool:
+    """The band test in plain Python, for the few-record runs of an analysis-paced replay."""
+    hi = book.best_bid()
+    lo = book.best_ask()
+    for _ts, cmd, _fl, _no, price, qty in rows:
+        if cmd == DepthCommand.CLEAR:
+            return False
+        if 2 <= cmd <= 5 and qty > 0:
+            if cmd & 1:
+                lo = price if lo is None or price < lo else lo
+            else:
+                hi = price if hi is None or price > hi else hi
+    return hi is None or lo is None or hi < lo
+
+
+def _segment(recs: npt.NDArray[np.void], book: OrderBook | None, off: int,
+             crossed: list[int], locked: list[int]) -> None:
+    ends = np.flatnonzero(recs["flags"] & BATCH_END)
+    if not len(ends):
+        return
+    recs = recs[:int(ends[-1]) + 1]
+    cmd = recs["command"]
+    price = recs["price"]
+    qty = recs["qty"]
+    sets = (cmd >= 2) & (cmd <= 5) & (qty > 0)
+    ask = (cmd & 1).astype(bool)
+    b0 = book.best_bid() if book is not None else None
+    a0 = book.best_ask() if book is not None else None
+    bid_set = price[sets & ~ask]
+    ask_set = price[sets & ask]
+    his = [int(bid_set.max())] if len(bid_set) else []
+    los = [int(ask_set.min())] if len(ask_set) else []
+    hi = max([*his, b0] if b0 is not None else his, default=None)
+    lo = min([*los, a0] if a0 is not None else los, default=None)
+    if hi is None or lo is None or hi < lo:
+        return          # no bid can reach any ask during this run
+    width = hi - lo + 1
+    idx = np.flatnonzero((cmd >= 2) & (cmd <= 7) & (price >= lo) & (price <= hi))
+    # one matrix row per batch end whose batch touches the band (others repeat the row before),
+    # columns: the band's bid prices then its ask prices; row 0 is the state before the run
+    slot = np.searchsorted(ends, idx)            # the first batch end at or after each record
+    change = np.ones(len(slot), bool)
+    change[1:] = slot[1:] != slot[:-1]
+    uslots = slot[change]
+    row_of = np.cumsum(change) - 1
+    col = (cmd[idx] & 1).astype(np.int64) * width + (price[idx] - lo)
+    live = ((cmd[idx] <= 5) & (qty[idx] > 0)).astype(np.int8)
+    state = np.zeros(2 * width, np.int8)
+    if book is not None:
+        state[:width] = book.window(Side.BID, lo, width) > 0
+        state[width:] = book.window(Side.ASK, lo, width) > 0
+    n_rows = len(uslots)
+    bad = np.zeros((2, n_rows + 1), bool)        # crossed / locked after each row
+    bad[:, :1] = _touch(state[None, :], width)
+    step = max(1, _TOUCH_CELLS // (2 * width))
+    for p0 in range(0, n_rows, step):
+        p1 = min(n_rows, p0 + step)
+        r0, r1 = np.searchsorted(row_of, [p0, p1])
+        rows = p1 - p0 + 1
+        m = np.full((rows, 2 * width), -1, np.int8)
+        m[0] = state
+        keys = (row_of[r0:r1] - p0 + 1) * (2 * width) + col[r0:r1]
+        uniq, first = np.unique(keys[::-1], return_index=True)     # last write wins
+        m.reshape(-1)[uniq] = live[r0:r1][::-1][first]
+        at = np.where(m >= 0, np.arange(rows, dtype=np.int32)[:, None], np.int32(0))
+        np.maximum.accumulate(at, axis=0, out=at)
+        filled = np.take_along_axis(m, at, axis=0)
+        state = filled[-1].copy()
+        bad[:, p0 + 1:p1 + 1] = _touch(filled[1:], width)
+    row_at_end = np.searchsorted(uslots, np.arange(len(ends)), side="right")
+    at_end = ends + off
+    crossed += at_end[bad[0][row_at_end]].tolist()
+    locked += at_end[bad[1][row_at_end]].tolist()
+
+
+def _touch(live: npt.NDArray[np.int8], width: int) -> npt.NDArray[np.bool_]:
+    """(crossed, locked) per row of a live-state matrix [bids of the band | asks of the band]."""
+    alive = live.view(np.bool_)
+    bid, ask = alive[:, :width], alive[:, width:]
+    bb = width - 1 - np.argmax(bid[:, ::-1], axis=1)
+    ba = np.argmax(ask, axis=1)
+    both = bid.any(axis=1) & ask.any(axis=1)
+    return np.stack((both & (bb > ba), both & (bb == ba)))
 
 class InstrumentWorker:
     def __init__(self, instrument: Instrument, profile: Any, *, analyzer: Any | None = None,
@@ -86,6 +203,12 @@ class InstrumentWorker:
         self.elite_count = 0        # every elite signal, whatever its risk state
         self.elite_ok_count = 0     # elite signals with risk_state "ok" (the ones a trader acts on)
         self.rate_limited_count = 0  # signals held back by the per-hour elite cap
+        # batch ends at which the book was crossed / locked (pre-open, a bad feed), and the exchange
+        # time of the first and last such batch end; every batch end counts, not just the final book
+        self.crossed_batches = 0
+        self.locked_batches = 0
+        self.problem_first_us: int | None = None
+        self.problem_last_us: int | None = None
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()          # guards the heatmap ring against history_copy()
@@ -246,6 +369,26 @@ class InstrumentWorker:
             start = cut
 
     def _apply(self, recs: npt.NDArray[np.void]) -> None:
+        n = len(recs)
+        if n <= _TOUCH_RUN:
+            self._apply_checked(recs)
+            return
+        # long runs go in pieces: the touch check's band (the prices the bid and ask both reach)
+        # stays a few ticks wide over a short span, where over an hour it would span the range
+        for a in range(0, n, _TOUCH_RUN):
+            self._apply_checked(recs[a:a + _TOUCH_RUN])
+
+    def _apply_checked(self, recs: npt.NDArray[np.void]) -> None:
+        crossed, locked = touch_problems(recs, self.book)
+        if crossed or locked:
+            self.crossed_batches += len(crossed)
+            self.locked_batches += len(locked)
+            ts = recs["ts_us"]
+            first = int(ts[min(crossed[:1] + locked[:1])])
+            last = int(ts[max(crossed[-1:] + locked[-1:])])
+            if self.problem_first_us is None:
+                self.problem_first_us = first
+            self.problem_last_us = last
         if self.heat is None:
             self.book.apply(recs)
             return
@@ -343,7 +486,9 @@ class InstrumentWorker:
             vix_regime=getattr(an, "vix_regime", None) if an is not None else None,
             patterns=tuple(self._patterns), signals=tuple(self._signals),
             events_processed=self.events_processed, coalesced_columns=self.coalesced_columns,
-            book_problem=self._book_problem)
+            book_problem=self._book_problem, crossed_batches=self.crossed_batches,
+            locked_batches=self.locked_batches, problem_first_us=self.problem_first_us,
+            problem_last_us=self.problem_last_us)
 
     def history_copy(self) -> HeatmapHistoryView:
         """A full copy of the heatmap history (for a redraw or a details snapshot)."""
