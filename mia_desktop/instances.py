@@ -98,8 +98,8 @@ class DemoHub:
             if self._server is None:
                 from mia_desktop.engine.demo_server import DemoServer
 
-                # plant the first scenario at once: a wall must stand 5 s before it counts, and
-                # the trader should see signals within seconds of opening the app
+                # the opening act (a pulled 2500-lot bid + sellers + a VIX lift) starts just after
+                # the clients subscribe, so the trader sees a signal about 3 s after opening the app
                 kwargs: dict[str, Any] = {"first_plant_s": 0.6}
                 if self.seed is not None:
                     kwargs["seed"] = self.seed

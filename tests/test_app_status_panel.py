@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mia_desktop.market.events import SourceStatus
+from mia_desktop.sources.dtc_client import reject_status_text
 from mia_desktop.ui.status_panel import StatusPanel
 
 
@@ -10,12 +11,23 @@ def test_reject_shows_server_text_and_hint(qtbot) -> None:
     p = StatusPanel()
     qtbot.addWidget(p)
     p.set_instances(["ES", "NQ"])
-    p.update_status("ES", SourceStatus("ES", "rejected", "CME market data is not allowed over DTC"))
+    text = reject_status_text("", "ESH6", "CME market data is not allowed over DTC")   # as the client says it
+    p.update_status("ES", SourceStatus("ES", "rejected", text))
     assert "REJECTED" in p.text_for("ES")
     assert "CME market data is not allowed over DTC" in p.text_for("ES")
     assert "Sierra Chart files" in p.text_for("ES")
     assert "Sierra Chart files source" in p.tooltip_for("ES")
     assert p.state_of("NQ") == "connecting"
+
+
+def test_plain_reject_has_no_files_source_hint(qtbot) -> None:
+    p = StatusPanel()
+    qtbot.addWidget(p)
+    p.set_instances(["XX"])
+    text = reject_status_text("", "ZZZ", "Unknown symbol: ZZZ")
+    p.update_status("XX", SourceStatus("XX", "rejected", text))
+    assert "REJECTED — Unknown symbol: ZZZ" in p.text_for("XX")
+    assert "Sierra Chart files" not in p.text_for("XX") + p.tooltip_for("XX")
 
 
 def test_connected_rates_reconnect_countdown_and_demo(qtbot) -> None:

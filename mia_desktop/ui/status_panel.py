@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from mia_desktop.market.events import SourceStatus
+from mia_desktop.sources.dtc_client import REJECT_HINT as CLIENT_REJECT_HINT
 from mia_desktop.ui.blotter_model import colors
 
 REJECT_HINT = ("Sierra Chart's DTC server does not send CME/CBOE market data: use the "
@@ -45,6 +46,9 @@ def describe(name: str, st: _InstanceState, now: float | None = None) -> tuple[s
         server_text = (st.text or "market data refused").split(" — ")[0]   # the client may add a hint
         if len(server_text) > 90:
             server_text = server_text[:87] + "…"
+        # the client adds its hint only to refusals of exchange data (not to "Unknown symbol")
+        if CLIENT_REJECT_HINT not in (st.text or ""):
+            return f"{name}: REJECTED — {server_text}", f"{name} rejected by the server: {st.text}"
         short = f"{name}: REJECTED — {server_text} — use the Sierra Chart files source"
         return short, f"{name} rejected by the server: {st.text}\n{REJECT_HINT}"
     if state == "reconnecting":
