@@ -65,6 +65,8 @@ async def _shoot(out: Path, seconds: float, config_dir: str) -> int:
     sd = ctl.open_settings()
     if sd is not None:
         sd.resize(900, 640)
+        if not sd.instances_page.instances():
+            sd.instances_page.add_instance()   # show a filled-in instance form (closed without applying)
         await asyncio.sleep(0.3)
         if sd.grab().save(str(out / "settings.png")):
             made += 1
