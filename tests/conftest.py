@@ -24,3 +24,7 @@ def shared_data() -> Path:
     if not ES_DEPTH.exists():
         pytest.skip(f"shared data not found at {DATA}")
     return DATA
+
+
+# `memkeyring`: a real in-memory keyring for tests that store passwords
+from keyring_memory import memkeyring  # noqa: E402, F401

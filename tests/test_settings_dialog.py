@@ -4,29 +4,16 @@ inline messages for invalid input, passwords in the keyring only, the Sierra Cha
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
+from keyring_memory import MemoryKeyring
 from PySide6.QtCore import Qt
-from test_credentials import MemoryKeyring
 
 from mia_desktop.config.settings import Settings, changed_instances, default_instance
 from mia_desktop.storage.settings_store import SettingsStore
 from mia_desktop.ui.alerts import AlertPlayer
 from mia_desktop.ui.settings_dialog import SettingsDialog
-
-
-@pytest.fixture
-def memkeyring() -> Iterator[MemoryKeyring]:
-    old = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    try:
-        yield kr
-    finally:
-        keyring.set_keyring(old)
 
 
 def make(qtbot, settings: Settings, **kw) -> SettingsDialog:  # type: ignore[no-untyped-def]
