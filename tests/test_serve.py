@@ -137,9 +137,13 @@ def test_demo_server_serves_and_plants_early_then_stops_cleanly() -> None:
         while time.monotonic() < deadline and len(demo.ground_truth) < 2:
             time.sleep(0.05)
         truth = demo.ground_truth
-        # the opening act: a 2500-lot bid pulled after 2 s on each (the ask wall queued behind it)
-        assert {g.symbol for g in truth} == {"ES", "NQ"} and all(g.pattern == "spoofing" for g in truth)
-        assert all(g.direction == "short" and g.params["size"] == 2500 for g in truth)
+        # the opening act: a 2500-lot bid pulled after 2 s on each. The ask wall queued behind it may
+        # already be in the ground truth on a slow machine, so look at each symbol's first plant.
+        first = {}
+        for g in truth:
+            first.setdefault(g.symbol, g)
+        assert set(first) == {"ES", "NQ"} and all(g.pattern == "spoofing" for g in first.values())
+        assert all(g.direction == "short" and g.params["size"] == 2500 for g in first.values())
         assert {e.symbol for e in got if isinstance(e, DepthBatch)} == {"ES", "NQ"}
         assert any(isinstance(e, VixReading) for e in got)
     finally:
