@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from mia_desktop.analysis.types import PatternEvent
 from mia_desktop.market.events import Side, Trade
-from mia_desktop.market.instrument import Instrument
+from mia_desktop.market.instrument import Instrument, tick_decimals
 
 BID, ASK = 0, 1
 SIDE_DIRECTION = ("long", "short")          # support on the bid is long, on the ask short
@@ -135,14 +135,6 @@ def grade(ratio: float, base: float, full: float) -> float:
     if ratio <= 1.0:
         return base if ratio >= 1.0 else 0.0
     return min(1.0, base + (1.0 - base) * (ratio - 1.0) / max(full - 1.0, 1e-9))
-
-
-def tick_decimals(tick: float) -> int:
-    """Decimals a price on this tick grid needs (0.25 -> 2, 0.1 -> 1, 1.0 -> 0; at most 10)."""
-    d = 0
-    while d < 10 and abs(tick * 10 ** d - round(tick * 10 ** d)) > 1e-9:
-        d += 1
-    return d
 
 
 class EventFactory:

@@ -43,6 +43,19 @@ class Instrument:
         return self.tick_value / self.tick_size
 
 
+def tick_decimals(tick_size: float) -> int:
+    """Decimals a price on this tick grid needs to print exactly (0.25 -> 2, 0.1 -> 1, 1.0 -> 0)."""
+    d = 0
+    while d < 10 and abs(tick_size * 10 ** d - round(tick_size * 10 ** d)) > 1e-9:
+        d += 1
+    return d
+
+
+def format_price(ticks: float, tick_size: float) -> str:
+    """A tick count as a display price with exactly the tick's decimals (19229, 0.25 -> '4807.25')."""
+    return f"{ticks * tick_size:.{tick_decimals(tick_size)}f}"
+
+
 BUILTIN: dict[str, Instrument] = {
     "ES": Instrument("ES", 0.25, 12.50, 8, 25.0, "E-mini S&P 500"),
     "NQ": Instrument("NQ", 0.25, 5.00, 9, 100.0, "E-mini Nasdaq-100"),

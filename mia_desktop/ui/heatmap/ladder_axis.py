@@ -10,22 +10,11 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
+from mia_desktop.market.instrument import format_price
 from mia_desktop.ui import theme
 
 _LEFT_VCENTER = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _NICE = (1, 2, 4, 5, 10, 20, 25, 40, 50, 100, 200, 250, 400, 500, 1000, 2000, 4000, 5000, 10000)
-
-
-def price_decimals(tick_size: float) -> int:
-    """Decimals needed to print every multiple of the tick exactly (0.25 -> 2, 0.01 -> 2, 1 -> 0)."""
-    for d in range(0, 7):
-        if abs(round(tick_size * 10**d) - tick_size * 10**d) < 1e-9:
-            return d
-    return 6
-
-
-def format_price(ticks: float, tick_size: float) -> str:
-    return f"{ticks * tick_size:.{price_decimals(tick_size)}f}"
 
 
 def label_step(span_ticks: float, height_px: float, min_px: float = 22.0) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent
 
-from mia_desktop.ui.heatmap.ladder_axis import format_price
+from mia_desktop.market.instrument import format_price
 from mia_desktop.ui.heatmap.scale import dequantize
 
 

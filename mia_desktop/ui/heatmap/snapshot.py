@@ -13,10 +13,10 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPen
 
+from mia_desktop.market.instrument import format_price
 from mia_desktop.ui import theme
 from mia_desktop.ui.heatmap.colormaps import colormap_lut
 from mia_desktop.ui.heatmap.frame import build_frame
-from mia_desktop.ui.heatmap.ladder_axis import format_price
 from mia_desktop.ui.heatmap.overlay import draw_overlays, mapper_for
 from mia_desktop.ui.heatmap.scale import ScaleParams, index_table
 from mia_desktop.ui.heatmap.store import HeatStore
